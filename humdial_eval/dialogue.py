@@ -1,0 +1,75 @@
+"""The data model of the benchmark: dialogues made of user turns and the system's responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user turn and, in a submission, the system's response to it.
+
+    ``emotion`` is the normalised gold label (test set) or ``None`` where a file gives none.
+    Audio paths are resolved and known to stay inside their collection's root.
+    """
+
+    turn_id: int
+    text: str
+    emotion: str | None = None
+    user_audio: Path | None = None
+    response_text: str | None = None
+    response_audio: Path | None = None
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    dialogue_id: str
+    language: str
+    task: str
+    turns: tuple[Turn, ...]
+    source: Path | None = None
+    line: int | None = None
+
+    def turn(self, turn_id: int) -> Turn | None:
+        for turn in self.turns:
+            if turn.turn_id == turn_id:
+                return turn
+        return None
+
+
+@dataclass
+class DialogueFile:
+    """The dialogues of one ``HD-Track1-T{n}.jsonl`` file, keyed by ``dialogue_id``, in file order."""
+
+    language: str
+    task: str
+    path: Path
+    dialogues: dict[str, Dialogue] = field(default_factory=dict)
+
+
+@dataclass
+class DialogueCollection:
+    """A test set or a submission: one :class:`DialogueFile` per (language, task) present."""
+
+    root: Path
+    files: dict[tuple[str, str], DialogueFile] = field(default_factory=dict)
+
+    def get(self, language: str, task: str) -> DialogueFile | None:
+        return self.files.get((language, task))
+
+    def languages(self) -> list[str]:
+        return sorted({language for language, _ in self.files})
+
+    def tasks(self) -> list[str]:
+        return sorted({task for _, task in self.files})
+
+
+class TestSet(DialogueCollection):
+    """Gold dialogues: user texts, gold emotions and user audio."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+
+class Submission(DialogueCollection):
+    """A team's responses in the official ``HD-Track1/`` layout."""

@@ -1,0 +1,116 @@
+"""Problems found in user input, as values a user can act on.
+
+Every loader and validator reports :class:`ValidationIssue` records instead of raising, so that one
+run lists every problem of a submission at once, each with the file, line and field it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One problem in a file; ``code`` is a stable identifier that tests and tools can match on."""
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    dialogue_id: str | None = None
+    turn_id: int | None = None
+    field: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def location(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file + (f":{self.line}" if self.line is not None else ""))
+        if self.dialogue_id is not None:
+            parts.append(f"dialogue {self.dialogue_id}")
+        if self.turn_id is not None:
+            parts.append(f"turn {self.turn_id}")
+        if self.field:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts)
+
+    def format(self) -> str:
+        where = self.location()
+        return f"{self.severity.value}: [{self.code}] {where + ': ' if where else ''}{self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "file": self.file,
+            "line": self.line,
+            "dialogue_id": self.dialogue_id,
+            "turn_id": self.turn_id,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+@dataclass
+class IssueLog:
+    """Collects issues, with paths shown relative to a root so reports never leak host paths."""
+
+    root: Path | None = None
+    issues: list[ValidationIssue] = field(default_factory=list)
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        file: Path | str | None = None,
+        line: int | None = None,
+        dialogue_id: str | None = None,
+        turn_id: int | None = None,
+        field: str | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.issues.append(
+            ValidationIssue(
+                code=code,
+                message=message,
+                file=self._display(file),
+                line=line,
+                dialogue_id=dialogue_id,
+                turn_id=turn_id,
+                field=field,
+                severity=severity,
+            )
+        )
+
+    def warn(self, code: str, message: str, **where: object) -> None:
+        self.add(code, message, severity=Severity.WARNING, **where)  # type: ignore[arg-type]
+
+    def extend(self, other: "IssueLog") -> None:
+        self.issues.extend(other.issues)
+
+    @property
+    def errors(self) -> list[ValidationIssue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[ValidationIssue]:
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    def _display(self, file: Path | str | None) -> str | None:
+        if file is None:
+            return None
+        path = Path(file)
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()

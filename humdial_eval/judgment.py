@@ -1,0 +1,96 @@
+"""The record a judge produces for one item, and the interface every judge implements."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from humdial_eval.items import EvalItem
+from humdial_eval.task import Task
+
+Status = Literal["ok", "failed"]
+
+
+@dataclass
+class Judgment:
+    """Scores per dimension (only the dimensions this judge scored), or a failure with its reason.
+
+    ``measures`` holds named numbers that are not rubric scores (e.g. acoustic measures); ``meta``
+    records how the judgment was made (model, prompt hash, sampling parameters, seed).
+    """
+
+    judge: str
+    status: Status
+    scores: dict[str, int] = field(default_factory=dict)
+    rationale: str = ""
+    error: str | None = None
+    raw: str | None = None
+    measures: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Judgment":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+class Judge(ABC):
+    """A scorer of EvalItems. Subclasses are created from a judge profile (see ``profiles``)."""
+
+    concurrency: int = 1
+
+    def __init__(self, name: str, settings: dict[str, Any]) -> None:
+        self.name = name
+        self.settings = settings
+
+    @abstractmethod
+    def dimensions(self, task: Task) -> tuple[str, ...]:
+        """The rubric dimensions of ``task`` this judge scores (others stay unscored, never invented)."""
+
+    @abstractmethod
+    def identity(self) -> dict[str, Any]:
+        """Everything about the judge that changes its answers (backend, model, prompt version, sampling)."""
+
+    def request(self, item: EvalItem, task: Task) -> dict[str, Any]:
+        """The request as sent; part of the cache key. Default: the item's full content."""
+        return item_fingerprint(item)
+
+    @abstractmethod
+    async def judge(self, item: EvalItem, task: Task) -> Judgment:
+        """Score one item; failures are returned as ``status='failed'`` judgments, not raised."""
+
+    async def aclose(self) -> None:
+        """Release network clients and the like."""
+
+    def cache_key(self, item: EvalItem, task: Task) -> str:
+        payload = {"judge": self.identity(), "request": self.request(item, task)}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def item_fingerprint(item: EvalItem) -> dict[str, Any]:
+    """A JSON-able description of an item; audio enters by content hash, never by host path."""
+    return {
+        "task": item.task,
+        "language": item.language,
+        "dialogue_id": item.dialogue_id,
+        "turn_id": item.turn_id,
+        "context": [[t.turn_id, t.user_text, t.emotion, t.response_text] for t in item.context],
+        "question": item.question,
+        "question_emotion": item.question_emotion,
+        "response_text": item.response_text,
+        "response_audio_sha256": file_sha256(item.response_audio) if item.response_audio else None,
+        "meta": item.meta,
+    }
+
+
+def file_sha256(path: Any) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,339 @@
+"""Reading the official JSONL layouts into :class:`Dialogue` records.
+
+Loading never raises on bad content: each problem becomes a :class:`ValidationIssue` naming the
+file, line, dialogue, turn and field, and the loader goes on with whatever else it can read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from humdial_eval import layout
+from humdial_eval.dialogue import Dialogue, DialogueCollection, DialogueFile, Submission, TestSet, Turn
+from humdial_eval.emotions import UnknownEmotionError, normalise_emotion
+from humdial_eval.issues import IssueLog
+
+Kind = Literal["testset", "submission"]
+
+MAX_JSONL_BYTES = 256 * 1024 * 1024
+MAX_LINE_BYTES = 4 * 1024 * 1024
+
+# A chat-template transcript ("system\n...user\n...assistant\n<reply>") left in front of a reply.
+_TEMPLATE_PREFIX = re.compile(r"^\s*(?:<\|im_start\|>)?(?:system|user)\b.*assistant\n", re.DOTALL)
+_SPECIAL_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext)\|>")
+
+
+def strip_chat_template(text: str) -> str:
+    """Drop a chat-template prefix ending in ``assistant\\n`` and stray special tokens."""
+    match = _TEMPLATE_PREFIX.match(text)
+    if match:
+        text = text[match.end() :]
+    return _SPECIAL_TOKENS.sub("", text).strip()
+
+
+def load_testset(
+    path: Path, issues: IssueLog, *, tasks: list[str], languages: list[str] = list(layout.LANGUAGES)
+) -> TestSet:
+    root = layout.collection_root(path, layout.TESTSET_FOLDER)
+    collection = TestSet(root=root)
+    _load_collection(collection, "testset", issues, tasks, languages)
+    return collection
+
+
+def load_submission(
+    path: Path, issues: IssueLog, *, tasks: list[str], languages: list[str] = list(layout.LANGUAGES)
+) -> Submission:
+    root = layout.collection_root(path, layout.SUBMISSION_FOLDER)
+    collection = Submission(root=root)
+    _load_collection(collection, "submission", issues, tasks, languages)
+    return collection
+
+
+def _load_collection(
+    collection: DialogueCollection, kind: Kind, issues: IssueLog, tasks: list[str], languages: list[str]
+) -> None:
+    for language in languages:
+        for task in tasks:
+            file = layout.task_file(collection.root, language, task)
+            if not file.exists():
+                continue
+            if not layout.is_inside(file, collection.root):
+                issues.add("path_outside", "file is a link that leaves the folder; refused", file=file)
+                continue
+            collection.files[(language, task)] = read_dialogue_file(
+                file, language, task, kind, collection.root, issues
+            )
+
+
+def read_dialogue_file(
+    path: Path, language: str, task: str, kind: Kind, root: Path, issues: IssueLog
+) -> DialogueFile:
+    result = DialogueFile(language=language, task=task, path=path)
+    size = path.stat().st_size
+    if size > MAX_JSONL_BYTES:
+        issues.add("file_too_large", f"{size} bytes exceeds the limit of {MAX_JSONL_BYTES}; refused", file=path)
+        return result
+    with path.open("rb") as handle:
+        line_no = 0
+        while True:
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                break
+            line_no += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                issues.add("line_too_long", f"line exceeds {MAX_LINE_BYTES} bytes; skipped", file=path, line=line_no)
+                _skip_rest_of_line(handle)
+                continue
+            record = _decode_line(raw, path, line_no, issues)
+            if record is None:
+                continue
+            dialogue = _parse_dialogue(record, language, task, kind, root, path, line_no, issues)
+            if dialogue is None:
+                continue
+            if dialogue.dialogue_id in result.dialogues:
+                first = result.dialogues[dialogue.dialogue_id].line
+                issues.add(
+                    "duplicate_dialogue",
+                    f"dialogue_id already used on line {first}; the later line is ignored",
+                    file=path,
+                    line=line_no,
+                    dialogue_id=dialogue.dialogue_id,
+                    field="dialogue_id",
+                )
+                continue
+            result.dialogues[dialogue.dialogue_id] = dialogue
+    return result
+
+
+def _skip_rest_of_line(handle: Any) -> None:
+    while True:
+        chunk = handle.readline(MAX_LINE_BYTES)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def _decode_line(raw: bytes, path: Path, line_no: int, issues: IssueLog) -> dict[str, Any] | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        issues.add("invalid_utf8", f"line is not valid UTF-8 (byte {exc.start})", file=path, line=line_no)
+        return None
+    if not text.strip():
+        return None
+    try:
+        record = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        issues.add("invalid_json", f"not valid JSON: {exc}", file=path, line=line_no)
+        return None
+    if not isinstance(record, dict):
+        issues.add("invalid_json", "line is not a JSON object", file=path, line=line_no)
+        return None
+    return record
+
+
+def _parse_dialogue(
+    record: dict[str, Any],
+    language: str,
+    task: str,
+    kind: Kind,
+    root: Path,
+    path: Path,
+    line_no: int,
+    issues: IssueLog,
+) -> Dialogue | None:
+    where: dict[str, Any] = {"file": path, "line": line_no}
+    dialogue_id = record.get("dialogue_id")
+    if isinstance(dialogue_id, int) and not isinstance(dialogue_id, bool):
+        dialogue_id = str(dialogue_id)
+    if not isinstance(dialogue_id, str) or not dialogue_id.strip():
+        issues.add("missing_field", "dialogue_id must be a non-empty string", field="dialogue_id", **where)
+        return None
+    if not _SAFE_ID.fullmatch(dialogue_id):
+        issues.add(
+            "invalid_id",
+            "dialogue_id may hold only letters, digits, '-', '_' and '.' (it names audio files)",
+            dialogue_id=dialogue_id,
+            field="dialogue_id",
+            **where,
+        )
+        return None
+    where["dialogue_id"] = dialogue_id
+    raw_turns = record.get("turns")
+    if not isinstance(raw_turns, list) or not raw_turns:
+        issues.add("missing_field", "turns must be a non-empty list", field="turns", **where)
+        return None
+    turns: list[Turn] = []
+    seen: set[int] = set()
+    for index, raw_turn in enumerate(raw_turns):
+        turn = _parse_turn(raw_turn, index, language, task, kind, root, dialogue_id, where, issues)
+        if turn is None:
+            continue
+        if turn.turn_id in seen:
+            issues.add(
+                "duplicate_turn",
+                "turn_id appears twice in this dialogue",
+                turn_id=turn.turn_id,
+                field=f"turns[{index}].turn_id",
+                **where,
+            )
+            continue
+        seen.add(turn.turn_id)
+        turns.append(turn)
+    if not turns:
+        return None
+    turns.sort(key=lambda t: t.turn_id)
+    return Dialogue(dialogue_id, language, task, tuple(turns), source=path, line=line_no)
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")
+
+
+def _parse_turn(
+    raw: Any,
+    index: int,
+    language: str,
+    task: str,
+    kind: Kind,
+    root: Path,
+    dialogue_id: str,
+    where: dict[str, Any],
+    issues: IssueLog,
+) -> Turn | None:
+    prefix = f"turns[{index}]"
+    if not isinstance(raw, dict):
+        issues.add("invalid_turn", "turn is not a JSON object", field=prefix, **where)
+        return None
+    turn_id = raw.get("turn_id")
+    if isinstance(turn_id, str) and turn_id.strip().isdigit():
+        turn_id = int(turn_id)
+    if not isinstance(turn_id, int) or isinstance(turn_id, bool) or not 0 <= turn_id < 1000:
+        issues.add("missing_field", "turn_id must be an integer from 0 to 999", field=f"{prefix}.turn_id", **where)
+        return None
+    turn_where = {**where, "turn_id": turn_id}
+    text = _first_string(raw, ("text", "input_text"))
+    emotion = None
+    emotion_field = "emotion" if "emotion" in raw else "input_emotion"
+    raw_emotion = raw.get(emotion_field)
+    if raw_emotion is not None and raw_emotion != "":
+        if not isinstance(raw_emotion, str):
+            issues.add("invalid_emotion", "emotion must be a string", field=f"{prefix}.{emotion_field}", **turn_where)
+        else:
+            try:
+                emotion = normalise_emotion(raw_emotion)
+            except UnknownEmotionError as exc:
+                issues.add("invalid_emotion", str(exc), field=f"{prefix}.{emotion_field}", **turn_where)
+    if kind == "testset":
+        if text is None:
+            issues.add("missing_field", "user turn has no text (text or input_text)", field=f"{prefix}.text", **turn_where)
+            text = ""
+        user_audio = _user_audio(raw, root, language, task, dialogue_id, turn_id, prefix, turn_where, issues)
+        return Turn(turn_id=turn_id, text=text, emotion=emotion, user_audio=user_audio)
+    response_text = raw.get("response_text")
+    if response_text is not None and not isinstance(response_text, str):
+        issues.add("invalid_field", "response_text must be a string", field=f"{prefix}.response_text", **turn_where)
+        response_text = None
+    if isinstance(response_text, str):
+        response_text = strip_chat_template(response_text)
+    response_audio = _response_audio(raw, root, language, task, dialogue_id, turn_id, prefix, turn_where, issues)
+    return Turn(
+        turn_id=turn_id,
+        text=text or "",
+        emotion=emotion,
+        response_text=response_text,
+        response_audio=response_audio,
+    )
+
+
+def _first_string(raw: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _user_audio(
+    raw: dict[str, Any],
+    root: Path,
+    language: str,
+    task: str,
+    dialogue_id: str,
+    turn_id: int,
+    prefix: str,
+    where: dict[str, Any],
+    issues: IssueLog,
+) -> Path | None:
+    default = layout.audio_dir(root, language, task) / layout.user_audio_name(dialogue_id, turn_id)
+    declared = raw.get("split_audio_file")
+    candidates = [default]
+    if isinstance(declared, str) and declared:
+        safe = _safe_relative(declared, root, language, f"{prefix}.split_audio_file", where, issues)
+        if safe is not None:
+            candidates.insert(0, safe)
+    for candidate in candidates:
+        if candidate.is_file() and layout.is_inside(candidate, root):
+            return candidate
+    return None
+
+
+def _response_audio(
+    raw: dict[str, Any],
+    root: Path,
+    language: str,
+    task: str,
+    dialogue_id: str,
+    turn_id: int,
+    prefix: str,
+    where: dict[str, Any],
+    issues: IssueLog,
+) -> Path | None:
+    """The official location is authoritative; a declared path must agree with it."""
+    official = layout.response_audio_path(root, language, task, dialogue_id, turn_id)
+    declared = raw.get("response_audio")
+    field_name = f"{prefix}.response_audio"
+    if isinstance(declared, str) and declared:
+        safe = _safe_relative(declared, root, language, field_name, where, issues)
+        if safe is None:
+            return None
+        expected = layout.response_audio_name(dialogue_id, turn_id)
+        if Path(declared).name != expected:
+            issues.add(
+                "wrong_audio_name",
+                f"response audio is named {Path(declared).name!r}; expected {expected!r} in {official.parent.name}/",
+                field=field_name,
+                **where,
+            )
+            return None
+    if official.exists() or official.is_symlink():
+        if not layout.is_inside(official, root):
+            issues.add("path_outside", "response audio is a link that leaves the submission; refused", field=field_name, **where)
+            return None
+        return official
+    return None
+
+
+def _safe_relative(
+    declared: str, root: Path, language: str, field_name: str, where: dict[str, Any], issues: IssueLog
+) -> Path | None:
+    """Resolve a path written in a file, refusing any that leaves the collection root."""
+    path = Path(declared)
+    if path.is_absolute() or declared.startswith(("\\", "/")) or re.match(r"^[A-Za-z]:", declared):
+        issues.add("path_outside", f"absolute path {declared!r} refused; paths must be relative", field=field_name, **where)
+        return None
+    if ".." in Path(declared.replace("\\", "/")).parts:
+        issues.add("path_outside", f"path {declared!r} leaves the folder; refused", field=field_name, **where)
+        return None
+    candidate = root / language / path
+    if not candidate.exists():
+        candidate = root / path
+    if (candidate.exists() or candidate.is_symlink()) and not layout.is_inside(candidate, root):
+        issues.add("path_outside", f"path {declared!r} resolves outside the folder; refused", field=field_name, **where)
+        return None
+    return candidate

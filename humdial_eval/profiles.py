@@ -1,0 +1,85 @@
+"""Judge profiles: YAML files that say which backend judges and with what settings.
+
+A profile names a ``backend`` (an entry point in ``humdial_eval.judges``) and its settings, or lists
+other profiles under ``judges:`` to combine them (e.g. an LLM judge for text dimensions plus an
+acoustic scorer for audio ones). Profiles hold the *name* of an API-key variable, never a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from humdial_eval import registry
+
+DEFAULT_PROFILE = "offline-rubric"
+_SECRET_KEYS = {"api_key", "apikey", "key", "token", "authorization", "password"}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be found or read; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class JudgeProfile:
+    name: str
+    backend: str
+    settings: dict[str, Any]
+    path: Path | None = None
+
+
+def resolve_profile_path(spec: str) -> Path:
+    """A path to a YAML file, or the bare name of a profile shipped by an installed package."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    for folder in registry.profile_dirs():
+        for candidate in (folder / f"{spec}.yaml", folder / spec):
+            if candidate.is_file():
+                return candidate
+    shipped = sorted(p.stem for folder in registry.profile_dirs() for p in folder.glob("*.yaml"))
+    raise ProfileError(f"judge profile {spec!r} not found (not a file; shipped profiles: {', '.join(shipped)})")
+
+
+def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
+    """Read a profile (or a combining profile) into the list of judges it stands for."""
+    if _depth > 4:
+        raise ProfileError(f"profile {spec!r}: profiles nest more than 4 deep")
+    path = resolve_profile_path(spec)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a profile must be a YAML mapping")
+    secret = _SECRET_KEYS.intersection(k.lower() for k in data)
+    if secret:
+        raise ProfileError(f"{path}: field {sorted(secret)[0]!r} would store a secret; use api_key_env instead")
+    if "judges" in data:
+        members = data["judges"]
+        if not isinstance(members, list) or not members:
+            raise ProfileError(f"{path}: field 'judges' must be a non-empty list of profile names or paths")
+        combined: list[JudgeProfile] = []
+        for member in members:
+            member_spec = str(member)
+            relative = path.parent / member_spec
+            combined.extend(load_profiles(str(relative) if relative.is_file() else member_spec, _depth + 1))
+        return combined
+    backend = data.get("backend")
+    if not isinstance(backend, str):
+        raise ProfileError(f"{path}: field 'backend' is required (installed: {', '.join(registry.judge_backends())})")
+    name = str(data.get("name") or path.stem)
+    settings = {k: v for k, v in data.items() if k not in {"backend", "name"}}
+    return [JudgeProfile(name=name, backend=backend, settings=settings, path=path)]
+
+
+def build_judges(spec: str, overrides: dict[str, Any] | None = None) -> list[Any]:
+    judges = []
+    for profile in load_profiles(spec):
+        factory = registry.judge_factory(profile.backend)
+        settings = {**profile.settings, **(overrides or {})}
+        judges.append(factory(profile.name, settings))
+    return judges

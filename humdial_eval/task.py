@@ -1,0 +1,80 @@
+"""The task plugin interface: a task turns a gold dialogue and a submitted one into an EvalItem."""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from humdial_eval.dialogue import Dialogue, Turn
+from humdial_eval.items import ContextTurn, EvalItem
+from humdial_eval.rubric import Rubric
+
+
+@dataclass(frozen=True)
+class MissingResponse:
+    """The submission gives no usable response for the evaluated turn (the item scores the minimum)."""
+
+    turn_id: int
+    reason: str
+
+
+class Task(ABC):
+    """Base class of task plugins. Subclasses set the class attributes and may override turn selection.
+
+    ``options`` carries task-specific settings from the command line (e.g. ``t3_turn_rule``); a task
+    records the ones it used in each item's ``meta`` so results say how they were produced.
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    rubric: ClassVar[Rubric]
+    ranked: ClassVar[bool] = True
+    needs_response_audio: ClassVar[bool] = False
+
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        self.options: dict[str, str] = dict(options or {})
+
+    def evaluated_turn(self, gold: Dialogue) -> Turn | None:
+        """The turn whose response is judged; by default the final user turn."""
+        return gold.turns[-1] if gold.turns else None
+
+    def item_meta(self) -> dict[str, str]:
+        return {}
+
+    def build_item(self, gold: Dialogue, submitted: Dialogue | None) -> EvalItem | MissingResponse:
+        target = self.evaluated_turn(gold)
+        if target is None:
+            return MissingResponse(turn_id=-1, reason="no turn of this dialogue qualifies for evaluation")
+        answered = submitted.turn(target.turn_id) if submitted else None
+        if answered is None:
+            return MissingResponse(target.turn_id, "the submission has no such turn")
+        response_text = (answered.response_text or "").strip()
+        if not response_text:
+            return MissingResponse(target.turn_id, "response_text is empty")
+        if self.needs_response_audio and answered.response_audio is None:
+            return MissingResponse(target.turn_id, "response audio is missing")
+        context = tuple(
+            ContextTurn(
+                turn_id=turn.turn_id,
+                user_text=turn.text,
+                emotion=turn.emotion,
+                response_text=(submitted.turn(turn.turn_id).response_text if submitted and submitted.turn(turn.turn_id) else None),
+            )
+            for turn in gold.turns
+            if turn.turn_id < target.turn_id
+        )
+        return EvalItem(
+            task=self.id,
+            language=gold.language,
+            dialogue_id=gold.dialogue_id,
+            turn_id=target.turn_id,
+            context=context,
+            question=target.text,
+            question_emotion=target.emotion,
+            response_text=response_text,
+            response_audio=answered.response_audio,
+            user_audio=target.user_audio,
+            meta=self.item_meta(),
+        )
