@@ -31,7 +31,6 @@ class Task(ABC):
     name: ClassVar[str]
     rubric: ClassVar[Rubric]
     ranked: ClassVar[bool] = True
-    needs_response_audio: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: dict[str, str] = dict(options or {})
@@ -53,15 +52,8 @@ class Task(ABC):
         response_text = (answered.response_text or "").strip()
         if not response_text:
             return MissingResponse(target.turn_id, "response_text is empty")
-        if self.needs_response_audio and answered.response_audio is None:
-            return MissingResponse(target.turn_id, "response audio is missing")
         context = tuple(
-            ContextTurn(
-                turn_id=turn.turn_id,
-                user_text=turn.text,
-                emotion=turn.emotion,
-                response_text=(submitted.turn(turn.turn_id).response_text if submitted and submitted.turn(turn.turn_id) else None),
-            )
+            ContextTurn(turn.turn_id, turn.text, turn.emotion, _response_of(submitted, turn.turn_id))
             for turn in gold.turns
             if turn.turn_id < target.turn_id
         )
@@ -78,3 +70,8 @@ class Task(ABC):
             user_audio=target.user_audio,
             meta=self.item_meta(),
         )
+
+
+def _response_of(submitted: Dialogue | None, turn_id: int) -> str | None:
+    turn = submitted.turn(turn_id) if submitted else None
+    return turn.response_text if turn else None

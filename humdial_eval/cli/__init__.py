@@ -1,0 +1,1 @@
+"""The ``humdial-eval`` command line; sub-commands are plugins (``humdial_eval.commands`` entry points)."""

@@ -1,0 +1,66 @@
+"""Entry point of ``humdial-eval``.
+
+Exit codes: 0 success, 1 invalid input (the messages say what and where), 2 usage errors. A user's
+mistake never ends in a traceback; set HUMDIAL_EVAL_DEBUG=1 to see one for a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from humdial_eval import __version__, registry
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem with the user's input or environment, reported as one clear line (exit 1)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="humdial-eval",
+        description="Evaluate HumDial Track 1 (Emotional Intelligence) submissions.",
+    )
+    parser.add_argument("--version", action="version", version=f"humdial-eval {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in registry.command_registrars().values():
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"humdial-eval: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("humdial-eval: interrupted; judgments made so far are saved in the store", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("HUMDIAL_EVAL_DEBUG"):
+            raise
+        print(f"humdial-eval: internal error: {type(exc).__name__}: {exc} (HUMDIAL_EVAL_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 3
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

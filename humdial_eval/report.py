@@ -1,0 +1,118 @@
+"""Writing a run's outputs: items.jsonl, summary.json, summary.csv, report.md, and the console table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from rich.console import Console
+from rich.table import Table
+
+from humdial_eval.results import ItemResult, write_items
+from humdial_eval.task import Task
+
+_ENV = Environment(
+    loader=PackageLoader("humdial_eval", "templates"),
+    autoescape=select_autoescape(["html"]),
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def write_outputs(out: Path, results: Sequence[ItemResult], summary: dict[str, Any], tasks: Sequence[Task]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_items(out / "items.jsonl", list(results))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write_csv(out / "summary.csv", summary, tasks)
+    (out / "report.md").write_text(render_markdown(summary, tasks, results), encoding="utf-8")
+
+
+def table_rows(summary: dict[str, Any], tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """One row per (task, dimension) with the value per language: the shape of every table we print."""
+    languages = list(summary["languages"])
+    rows: list[dict[str, Any]] = []
+    for task in tasks:
+        for key in (*task.rubric.keys(), "avg"):
+            row: dict[str, Any] = {"task": task.id, "dimension": key}
+            for language in languages:
+                entry = summary["languages"][language].get(task.id, {})
+                row[language] = entry.get(key)
+                row[f"{language}_ci"] = entry.get(f"{key}_ci")
+            rows.append(row)
+    return rows
+
+
+def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Sequence[ItemResult]) -> str:
+    failed = [r for r in results if r.status == "failed"]
+    return _ENV.get_template("report.md.j2").render(
+        summary=summary,
+        rows=table_rows(summary, tasks),
+        languages=list(summary["languages"]),
+        failed=failed,
+        fmt=fmt,
+        fmt_ci=fmt_ci,
+    )
+
+
+def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
+    languages = list(summary["languages"])
+    table = Table(title=f"humdial-eval: {summary.get('system', '')}", show_lines=False)
+    table.add_column("task")
+    table.add_column("dimension")
+    for language in languages:
+        table.add_column(language, justify="right")
+        table.add_column(f"{language} 95% CI", justify="right")
+    for row in table_rows(summary, tasks):
+        cells = [row["task"], row["dimension"]]
+        for language in languages:
+            cells += [fmt(row[language]), fmt_ci(row[f"{language}_ci"])]
+        table.add_row(*cells, style="bold" if row["dimension"] == "avg" else None)
+    for language in languages:
+        entry = summary["languages"][language]
+        cells = ["final", language]
+        for other in languages:
+            cells += ([fmt(entry["final"]), fmt_ci(entry["final_ci"])] if other == language else ["", ""])
+        table.add_row(*cells, style="bold")
+    console.print(table)
+    console.print(final_line(summary))
+
+
+def final_line(summary: dict[str, Any]) -> str:
+    if summary["final"] is not None:
+        return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])})"
+    missing = sorted({m for entry in summary["languages"].values() for m in entry["final_missing"]})
+    return (
+        f"Final score: n/a (not scored: {', '.join(missing)}). "
+        f"Partial final over the scored dimensions, official weights renormalised: {fmt(summary['final_partial'])}"
+    )
+
+
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def fmt_ci(ci: Sequence[float] | None) -> str:
+    return "" if not ci else f"[{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def _write_csv(path: Path, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["language", "task", "dimension", "mean", "ci_low", "ci_high", "n"])
+        for language, entry in summary["languages"].items():
+            for task in tasks:
+                task_entry = entry.get(task.id)
+                if task_entry is None:
+                    continue
+                for key in (*task.rubric.keys(), "avg"):
+                    ci = task_entry.get(f"{key}_ci") or [None, None]
+                    writer.writerow([language, task.id, key, task_entry.get(key), *ci, task_entry.get(f"{key}_n", "")])
+            ci = entry.get("final_ci") or [None, None]
+            writer.writerow([language, "all", "final", entry["final"], *ci, ""])
+        ci = summary.get("final_ci") or [None, None]
+        writer.writerow(["all", "all", "final", summary["final"], *ci, ""])

@@ -1,0 +1,47 @@
+"""The per-item result record: one line of ``items.jsonl`` (task x language x dialogue x judge)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FLAG_LANGUAGE_RULE = "language_rule"
+FLAG_MISSING_RESPONSE = "missing_response"
+FLAG_MISSING_AUDIO = "missing_audio"
+FLAG_CACHED = "cached"
+
+
+@dataclass
+class ItemResult:
+    task: str
+    language: str
+    dialogue_id: str
+    turn_id: int
+    judge: str
+    status: str
+    scores: dict[str, int] = field(default_factory=dict)
+    rationale: str = ""
+    error: str | None = None
+    flags: list[str] = field(default_factory=list)
+    measures: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ItemResult":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def write_items(path: Path, results: list[ItemResult]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for result in results:
+            handle.write(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def read_items(path: Path) -> list[ItemResult]:
+    with path.open(encoding="utf-8") as handle:
+        return [ItemResult.from_dict(json.loads(line)) for line in handle if line.strip()]

@@ -1,0 +1,172 @@
+"""Turns loaded inputs into item results: build EvalItems, apply the benchmark's rules, ask the judges.
+
+Rules that fix a score without a judge (wrong language, missing response, missing audio) live here,
+once, so no judge can forget them. Every judgment is looked up in the store before a judge is asked
+and written to it as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from humdial_eval.items import EvalItem
+from humdial_eval.judgment import Judge, Judgment
+from humdial_eval.language import language_mismatch
+from humdial_eval.results import (
+    FLAG_CACHED,
+    FLAG_LANGUAGE_RULE,
+    FLAG_MISSING_AUDIO,
+    FLAG_MISSING_RESPONSE,
+    ItemResult,
+)
+from humdial_eval.store import JudgmentStore
+from humdial_eval.task import MissingResponse, Task
+from humdial_eval.validate import Inputs
+
+
+@dataclass(frozen=True)
+class _Work:
+    task: Task
+    item: EvalItem
+    judge: Judge
+    index: int
+
+
+def run_judging(
+    inputs: Inputs,
+    tasks: Sequence[Task],
+    judges: Sequence[Judge],
+    store: JudgmentStore | None,
+    *,
+    show_progress: bool = False,
+) -> list[ItemResult]:
+    return asyncio.run(_run(inputs, tasks, judges, store, show_progress))
+
+
+async def _run(
+    inputs: Inputs, tasks: Sequence[Task], judges: Sequence[Judge], store: JudgmentStore | None, show_progress: bool
+) -> list[ItemResult]:
+    results: list[ItemResult | None] = []
+    work: list[_Work] = []
+    for task in tasks:
+        for language in inputs.testset.languages():
+            gold_file = inputs.testset.get(language, task.id)
+            if gold_file is None:
+                continue
+            submitted_file = inputs.submission.get(language, task.id)
+            for gold in gold_file.dialogues.values():
+                submitted = submitted_file.dialogues.get(gold.dialogue_id) if submitted_file else None
+                built = task.build_item(gold, submitted)
+                for judge in judges:
+                    if isinstance(built, MissingResponse):
+                        results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
+                                                    FLAG_MISSING_RESPONSE, built.reason))
+                        continue
+                    mismatch = language_mismatch(built.response_text, language)
+                    if mismatch:
+                        results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
+                                                    FLAG_LANGUAGE_RULE, f"response is in {mismatch}, test set is {language}"))
+                        continue
+                    work.append(_Work(task, built, judge, len(results)))
+                    results.append(None)
+    semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
+    with _progress(show_progress, len(work)) as (progress, bar):
+
+        async def one(unit: _Work) -> None:
+            async with semaphores[id(unit.judge)]:
+                results[unit.index] = await _judge_one(unit, store)
+            if progress is not None:
+                progress.advance(bar)
+
+        await asyncio.gather(*(one(unit) for unit in work))
+    for judge in judges:
+        await judge.aclose()
+    return [r for r in results if r is not None]
+
+
+async def _judge_one(unit: _Work, store: JudgmentStore | None) -> ItemResult:
+    task, item, judge = unit.task, unit.item, unit.judge
+    key = judge.cache_key(item, task)
+    flags: list[str] = []
+    judgment = store.get(key) if store else None
+    if judgment is not None:
+        flags.append(FLAG_CACHED)
+    else:
+        try:
+            judgment = await judge.judge(item, task)
+            judgment.scores = _on_scale(task, judgment.scores)
+        except Exception as exc:  # a judge bug must cost one item, not the run
+            judgment = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
+        if store is not None:
+            store.put(key, (item.task, item.language, item.dialogue_id, item.turn_id), judgment)
+    scores = dict(judgment.scores)
+    if item.response_audio is None and judgment.status == "ok":
+        audio_dims = [d for d in task.rubric.dimensions if d.needs_audio and d.key in judge.dimensions(task)]
+        if audio_dims:
+            flags.append(FLAG_MISSING_AUDIO)
+            scores.update({d.key: d.scale.minimum for d in audio_dims})
+    return ItemResult(
+        task=item.task,
+        language=item.language,
+        dialogue_id=item.dialogue_id,
+        turn_id=item.turn_id,
+        judge=judge.name,
+        status=judgment.status,
+        scores=scores if judgment.status == "ok" else {},
+        rationale=judgment.rationale,
+        error=judgment.error,
+        flags=flags,
+        measures=judgment.measures,
+        meta={**item.meta, **judgment.meta},
+    )
+
+
+def _on_scale(task: Task, scores: dict[str, int]) -> dict[str, int]:
+    """Drop dimensions the task does not have and clamp the rest onto their scales."""
+    keys = set(task.rubric.keys())
+    return {k: task.rubric.dimension(k).scale.clamp(float(v)) for k, v in scores.items() if k in keys}
+
+
+def _rule_result(
+    task: Task, judge: Judge, language: str, dialogue_id: str, turn_id: int, flag: str, reason: str
+) -> ItemResult:
+    """Every dimension this judge would score gets the minimum: the benchmark's rule, not a judgment."""
+    scores = {key: task.rubric.dimension(key).scale.minimum for key in judge.dimensions(task)}
+    return ItemResult(
+        task=task.id,
+        language=language,
+        dialogue_id=dialogue_id,
+        turn_id=turn_id,
+        judge=judge.name,
+        status="ok",
+        scores=scores,
+        rationale=f"{flag}: {reason}; every dimension scores the minimum",
+        flags=[flag],
+        meta=task.item_meta(),
+    )
+
+
+class _progress:
+    """A rich progress bar when asked for (a terminal and a long run), else nothing."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled and total > 0
+        self.total = total
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> tuple[Progress | None, int]:
+        if not self.enabled:
+            return None, 0
+        self.progress = Progress(
+            TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+        )
+        self.progress.__enter__()
+        return self.progress, self.progress.add_task("judging", total=self.total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)

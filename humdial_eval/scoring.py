@@ -1,0 +1,211 @@
+"""Aggregation: dimension means, task averages, per-language and overall finals, bootstrap intervals.
+
+Pure functions over item results. Failed judgments are excluded and counted; a dimension that no judge
+scored is missing (``None``), and so is any final that needs it. Intervals are percentile bootstrap
+intervals from :func:`scipy.stats.bootstrap`, resampling dialogues within each task and language
+independently, which is how the test set was drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from humdial_eval.formula import AVG, OFFICIAL_WEIGHTS, component_name, renormalised_weights, weighted_final
+from humdial_eval.judgment import Judge
+from humdial_eval.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_AUDIO, FLAG_MISSING_RESPONSE, ItemResult
+from humdial_eval.task import Task
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    resamples: int = 2000
+    confidence: float = 0.95
+    seed: int = 20260
+
+
+@dataclass
+class Block:
+    """Scores of one task in one language: rows are dialogues, columns the rubric dimensions (NaN = none)."""
+
+    task: str
+    language: str
+    dimensions: tuple[str, ...]
+    matrix: np.ndarray
+    weights: dict[str, float]  # weight of each column in the language final (0 when not in it)
+
+
+def primary_judges(tasks: Sequence[Task], judges: Sequence[Judge]) -> dict[tuple[str, str], str]:
+    """Which judge's scores count for each (task, dimension): the first judge in the profile that scores it."""
+    owners: dict[tuple[str, str], str] = {}
+    for task in tasks:
+        for judge in judges:
+            for key in judge.dimensions(task):
+                owners.setdefault((task.id, key), judge.name)
+    return owners
+
+
+def build_blocks(
+    results: Sequence[ItemResult], tasks: Sequence[Task], owners: dict[tuple[str, str], str], languages: Sequence[str]
+) -> list[Block]:
+    blocks: list[Block] = []
+    for task in tasks:
+        keys = task.rubric.keys()
+        weights = _column_weights(task.id, keys)
+        for language in languages:
+            rows: dict[str, list[float]] = {}
+            for result in results:
+                if result.task != task.id or result.language != language or result.status != "ok":
+                    continue
+                row = rows.setdefault(result.dialogue_id, [np.nan] * len(keys))
+                for column, key in enumerate(keys):
+                    if owners.get((task.id, key)) == result.judge and key in result.scores:
+                        row[column] = float(result.scores[key])
+            if rows or any(r.task == task.id and r.language == language for r in results):
+                matrix = np.array(list(rows.values()), dtype=float).reshape(len(rows), len(keys))
+                blocks.append(Block(task.id, language, keys, matrix, weights))
+    return blocks
+
+
+def _column_weights(task_id: str, keys: tuple[str, ...]) -> dict[str, float]:
+    """Spread a task-average weight over its dimensions; keep per-dimension weights as they are."""
+    weights = {key: 0.0 for key in keys}
+    for (task, part), weight in OFFICIAL_WEIGHTS.items():
+        if task != task_id:
+            continue
+        if part == AVG:
+            for key in keys:
+                weights[key] += weight / len(keys)
+        elif part in weights:
+            weights[part] += weight
+    return weights
+
+
+def summarise(
+    results: Sequence[ItemResult],
+    tasks: Sequence[Task],
+    judges: Sequence[Judge],
+    languages: Sequence[str],
+    settings: BootstrapSettings = BootstrapSettings(),
+) -> dict[str, Any]:
+    owners = primary_judges(tasks, judges)
+    blocks = build_blocks(results, tasks, owners, languages)
+    rng = np.random.default_rng(settings.seed)
+    summary: dict[str, Any] = {"languages": {}}
+    language_blocks: dict[str, list[Block]] = {}
+    for block in blocks:
+        language_blocks.setdefault(block.language, []).append(block)
+    partial_by_language: dict[str, float | None] = {}
+    for language, its_blocks in language_blocks.items():
+        entry: dict[str, Any] = {}
+        values: dict[tuple[str, str], float | None] = {}
+        for block in its_blocks:
+            entry[block.task] = _task_entry(block, settings, rng)
+            values[(block.task, AVG)] = entry[block.task][AVG]
+            for key in block.dimensions:
+                values[(block.task, key)] = entry[block.task][key]
+        final, missing = weighted_final(values)
+        entry["final"] = _round(final)
+        entry["final_ci"] = _final_ci(its_blocks, settings, rng) if final is not None else None
+        entry["final_missing"] = missing
+        present = {part for part in OFFICIAL_WEIGHTS if values.get(part) is not None}
+        partial_weights = renormalised_weights(present)
+        partial = sum(w * float(values[p]) for p, w in partial_weights.items()) if partial_weights else None  # type: ignore[arg-type]
+        partial_by_language[language] = partial
+        entry["final_partial"] = _round(partial) if missing else entry["final"]
+        entry["final_partial_weights"] = {component_name(*p): round(w, 6) for p, w in partial_weights.items()}
+        summary["languages"][language] = entry
+    finals = [summary["languages"][lang]["final"] for lang in languages if lang in summary["languages"]]
+    complete = len(finals) == len(languages) and all(f is not None for f in finals)
+    summary["final"] = _round(float(np.mean(finals))) if complete else None
+    summary["final_ci"] = _final_ci(blocks, settings, rng, per_language=len(languages)) if complete else None
+    partials = [p for p in partial_by_language.values() if p is not None]
+    summary["final_partial"] = _round(float(np.mean(partials))) if partials and not complete else summary["final"]
+    summary["counts"] = _counts(results)
+    summary["primary_judges"] = {component_name(t, d): j for (t, d), j in sorted(owners.items())}
+    return summary
+
+
+def _task_entry(block: Block, settings: BootstrapSettings, rng: np.random.Generator) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    means: list[float | None] = []
+    for column, key in enumerate(block.dimensions):
+        values = block.matrix[:, column]
+        values = values[~np.isnan(values)]
+        mean = float(values.mean()) if values.size else None
+        means.append(mean)
+        entry[key] = _round(mean)
+        entry[f"{key}_n"] = int(values.size)
+        entry[f"{key}_ci"] = _ci((values,), lambda v, axis: v.mean(axis=axis), settings, rng) if values.size > 1 else None
+    complete = all(m is not None for m in means)
+    entry[AVG] = _round(float(np.mean(means))) if complete else None  # type: ignore[arg-type]
+    entry[f"{AVG}_ci"] = _index_ci([block], _avg_statistic(block), settings, rng) if complete else None
+    return entry
+
+
+def _avg_statistic(block: Block):  # type: ignore[no-untyped-def]
+    def statistic(index: np.ndarray, axis: int = -1) -> np.ndarray:
+        picked = block.matrix[index.astype(int)]  # (..., n, d)
+        return np.nanmean(np.nanmean(picked, axis=-2), axis=-1)
+
+    return statistic
+
+
+def _final_ci(
+    blocks: Sequence[Block], settings: BootstrapSettings, rng: np.random.Generator, per_language: int = 1
+) -> list[float] | None:
+    """Interval of a weighted final: each (task, language) block resampled on its own."""
+
+    def statistic(*indices: np.ndarray, axis: int = -1) -> np.ndarray:
+        total = 0.0
+        for block, index in zip(blocks, indices):
+            column_means = np.nanmean(block.matrix[index.astype(int)], axis=-2)  # (..., d)
+            weights = np.array([block.weights[k] for k in block.dimensions])
+            total = total + np.nansum(column_means * weights, axis=-1)
+        return total / per_language
+
+    return _index_ci(blocks, statistic, settings, rng)
+
+
+def _index_ci(blocks: Sequence[Block], statistic, settings: BootstrapSettings, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+    if any(block.matrix.shape[0] < 2 for block in blocks):
+        return None
+    samples = tuple(np.arange(block.matrix.shape[0]) for block in blocks)
+    return _ci(samples, statistic, settings, rng)
+
+
+def _ci(samples, statistic, settings: BootstrapSettings, rng: np.random.Generator) -> list[float] | None:  # type: ignore[no-untyped-def]
+    with np.errstate(all="ignore"):
+        result = stats.bootstrap(
+            samples,
+            statistic,
+            n_resamples=settings.resamples,
+            confidence_level=settings.confidence,
+            method="percentile",
+            vectorized=True,
+            paired=False,
+            rng=rng,
+        )
+    low, high = result.confidence_interval
+    if np.isnan(low) or np.isnan(high):
+        return None
+    return [_round(float(low)), _round(float(high))]  # type: ignore[list-item]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _counts(results: Sequence[ItemResult]) -> dict[str, int]:
+    return {
+        "items": len(results),
+        "ok": sum(r.status == "ok" for r in results),
+        "failed": sum(r.status == "failed" for r in results),
+        FLAG_LANGUAGE_RULE: sum(FLAG_LANGUAGE_RULE in r.flags for r in results),
+        FLAG_MISSING_RESPONSE: sum(FLAG_MISSING_RESPONSE in r.flags for r in results),
+        FLAG_MISSING_AUDIO: sum(FLAG_MISSING_AUDIO in r.flags for r in results),
+    }

@@ -1,0 +1,33 @@
+"""The offline rubric judge: deterministic, network-free scores for every text dimension."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from humdial_eval.items import EvalItem
+from humdial_eval.judgment import Judge, Judgment
+from humdial_eval.task import Task
+from judges.offline_rubric.dimensions import SCORERS
+
+VERSION = "1"
+
+
+class OfflineRubricJudge(Judge):
+    """Scores each dimension it has a scorer for; audio dimensions stay unscored (never guessed from text)."""
+
+    concurrency = 1
+
+    def dimensions(self, task: Task) -> tuple[str, ...]:
+        return tuple(key for key in task.rubric.keys() if key in SCORERS)
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": "offline-rubric", "version": VERSION}
+
+    async def judge(self, item: EvalItem, task: Task) -> Judgment:
+        scores: dict[str, int] = {}
+        reasons: list[str] = []
+        for key in self.dimensions(task):
+            score, reason = SCORERS[key](item)
+            scores[key] = task.rubric.dimension(key).scale.clamp(score)
+            reasons.append(f"{key}={scores[key]}: {reason}")
+        return Judgment(judge=self.name, status="ok", scores=scores, rationale=" | ".join(reasons), meta=self.identity())

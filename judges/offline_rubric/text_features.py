@@ -1,0 +1,107 @@
+"""Text measurements the offline rubric judge builds its scores from (pure functions, both languages)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from judges.offline_rubric.lexicon import EMOTION_WORDS, NEGATIONS, STOP_CHARS_ZH, STOPWORDS_EN
+
+_WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
+
+
+@dataclass(frozen=True)
+class EmotionMention:
+    emotion: str
+    word: str
+    position: int
+
+
+def find_emotions(text: str, language: str) -> list[EmotionMention]:
+    """Emotion words in order of appearance, skipping negated ones ("not angry", "不生气")."""
+    lowered = text.lower()
+    mentions: list[EmotionMention] = []
+    taken: list[tuple[int, int]] = []
+    entries = sorted(
+        ((word, emotion) for emotion, words in EMOTION_WORDS[language].items() for word in words),
+        key=lambda entry: -len(entry[0]),
+    )
+    for word, emotion in entries:
+        for match in _occurrences(lowered, word, language):
+            start, end = match
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append(match)
+            if _negated(lowered, start, language):
+                continue
+            mentions.append(EmotionMention(emotion, word, start))
+    return sorted(mentions, key=lambda m: m.position)
+
+
+def _occurrences(text: str, word: str, language: str) -> list[tuple[int, int]]:
+    if language == "zh":
+        return [(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]
+    # Whole words, allowing simple inflections (worried/worries, frustrating).
+    pattern = re.compile(r"\b" + re.escape(word) + r"(?:s|es|ed|d|ing|ly)?\b")
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _negated(text: str, start: int, language: str) -> bool:
+    if language == "zh":
+        window = text[max(0, start - 2) : start]
+        return any(neg in window for neg in NEGATIONS["zh"])
+    before = _WORD.findall(text[max(0, start - 30) : start].replace("’", "'"))[-3:]
+    return any(word in NEGATIONS["en"] or word.endswith("n't") for word in before)
+
+
+def emotion_sequence(text: str, language: str) -> list[str]:
+    """The emotions a text names, in order, with immediate repetitions collapsed."""
+    return collapse([m.emotion for m in find_emotions(text, language)])
+
+
+def collapse(labels: list[str]) -> list[str]:
+    out: list[str] = []
+    for label in labels:
+        if not out or out[-1] != label:
+            out.append(label)
+    return out
+
+
+def content_units(text: str, language: str) -> set[str]:
+    """Meaning-bearing units: content words (en, crudely stemmed) or character bigrams (zh)."""
+    if language == "zh":
+        chars = [c for c in text if _CJK.match(c)]
+        return {a + b for a, b in zip(chars, chars[1:]) if a not in STOP_CHARS_ZH and b not in STOP_CHARS_ZH}
+    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def length(text: str, language: str) -> int:
+    """Words (en) or Chinese characters (zh)."""
+    if language == "zh":
+        return len(_CJK.findall(text))
+    return len(_WORD.findall(text.lower()))
+
+
+def has_marker(text: str, markers: tuple[str, ...], language: str) -> str | None:
+    """The first marker phrase found in ``text`` (whole words in English), or None."""
+    lowered = text.lower().replace("’", "'")
+    for marker in markers:
+        if language == "zh":
+            if marker in lowered:
+                return marker
+        elif re.search(r"(?<![a-z])" + re.escape(marker) + r"(?![a-z])", lowered):
+            return marker
+    return None

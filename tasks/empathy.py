@@ -1,0 +1,101 @@
+"""T3, empathy assessment: the spoken reply to an emotional user turn, judged on text and voice.
+
+Which turn is evaluated is a rule with a name, recorded in every item: the published scoring code
+takes the *second* non-neutral user turn (``second_non_neutral``, the default), while the published
+task description speaks of the last non-neutral one (``last_non_neutral``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from humdial_eval.dialogue import Dialogue, Turn
+from humdial_eval.emotions import is_neutral
+from humdial_eval.rubric import DENSE_1_TO_5, Dimension, Rubric
+from humdial_eval.task import Task
+
+RUBRIC = Rubric(
+    (
+        Dimension(
+            key="textual_empathy_insight",
+            name="Textual empathy and insight (D1)",
+            scale=DENSE_1_TO_5,
+            description="Does the reply's content recognise the user's feeling and respond to it with understanding?",
+            levels={
+                5: "Names or clearly reflects the feeling, shows why it makes sense, and responds helpfully.",
+                4: "Acknowledges the feeling specifically and responds appropriately, with little depth.",
+                3: "Acknowledges the feeling in a generic way.",
+                2: "Mostly ignores the feeling or answers only the facts.",
+                1: "Dismissive, or at odds with what the user feels.",
+            },
+        ),
+        Dimension(
+            key="vocal_empathy_congruence",
+            name="Vocal empathy congruence (D2)",
+            scale=DENSE_1_TO_5,
+            description="Does the voice of the reply (tone, pace, energy) suit the user's emotional state?",
+            levels={
+                5: "The voice clearly fits the moment (e.g. soft and calm for sadness, bright for joy).",
+                4: "The voice mostly fits.",
+                3: "Neutral delivery, neither fitting nor jarring.",
+                2: "The voice partly clashes with the user's state.",
+                1: "The voice clearly clashes (e.g. cheerful towards grief).",
+            },
+            needs_audio=True,
+        ),
+        Dimension(
+            key="audio_quality_naturalness",
+            name="Audio quality and naturalness (D3)",
+            scale=DENSE_1_TO_5,
+            description="Is the speech clean, intelligible and natural-sounding?",
+            levels={
+                5: "Clean, fluent and natural, like a person speaking.",
+                4: "Clean and fluent with slight artificiality.",
+                3: "Intelligible but clearly synthetic or with minor artefacts.",
+                2: "Noticeable artefacts, glitches or unnatural rhythm.",
+                1: "Hard to understand, broken or silent.",
+            },
+            needs_audio=True,
+        ),
+    )
+)
+
+
+def second_non_neutral(dialogue: Dialogue) -> Turn | None:
+    """The second emotional turn; with fewer than two, falls back to ``last_non_neutral``."""
+    emotional = [t for t in dialogue.turns if not is_neutral(t.emotion)]
+    return emotional[1] if len(emotional) >= 2 else last_non_neutral(dialogue)
+
+
+def last_non_neutral(dialogue: Dialogue) -> Turn | None:
+    """The last emotional turn; a dialogue without one is judged on its final turn."""
+    emotional = [t for t in dialogue.turns if not is_neutral(t.emotion)]
+    if emotional:
+        return emotional[-1]
+    return dialogue.turns[-1] if dialogue.turns else None
+
+
+TURN_RULES: dict[str, Callable[[Dialogue], Turn | None]] = {
+    "second_non_neutral": second_non_neutral,
+    "last_non_neutral": last_non_neutral,
+}
+DEFAULT_TURN_RULE = "second_non_neutral"
+
+
+class EmpathyTask(Task):
+    id = "T3"
+    name = "Empathy assessment"
+    rubric = RUBRIC
+
+    def __init__(self, options: dict[str, str] | None = None) -> None:
+        super().__init__(options)
+        rule = self.options.get("t3_turn_rule", DEFAULT_TURN_RULE)
+        if rule not in TURN_RULES:
+            raise ValueError(f"unknown T3 turn rule {rule!r}; choose one of {', '.join(TURN_RULES)}")
+        self.turn_rule = rule
+
+    def evaluated_turn(self, gold: Dialogue) -> Turn | None:
+        return TURN_RULES[self.turn_rule](gold)
+
+    def item_meta(self) -> dict[str, str]:
+        return {"t3_turn_rule": self.turn_rule}
