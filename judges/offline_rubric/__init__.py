@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 from humdial_eval.items import EvalItem
@@ -10,6 +12,17 @@ from humdial_eval.task import Task
 from judges.offline_rubric.dimensions import SCORERS
 
 VERSION = "1"
+
+
+def _logic_fingerprint() -> str:
+    """A hash of the judge's own source: editing a word list or a rule must not reuse old cached scores."""
+    digest = hashlib.sha256()
+    for name in ("dimensions.py", "lexicon.py", "text_features.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+LOGIC = _logic_fingerprint()
 
 
 class OfflineRubricJudge(Judge):
@@ -21,7 +34,7 @@ class OfflineRubricJudge(Judge):
         return tuple(key for key in task.rubric.keys() if key in SCORERS)
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "offline-rubric", "version": VERSION}
+        return {"backend": "offline-rubric", "version": VERSION, "logic": LOGIC}
 
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         scores: dict[str, int] = {}

@@ -32,8 +32,9 @@ def accuracy_completeness(item: EvalItem) -> Scored:
     """T1: compare the emotions the reply names, in order, with the gold trajectory.
 
     Neutral is optional on both sides (a summary need not say "you were calm at first"). Errors are
-    counted the way the rubric describes them: an omitted emotion, an emotion that never occurred,
-    and a named emotion out of order each count once. 0 errors -> 5, 1 -> 3, more -> 1.
+    counted the way the rubric describes them: each omitted emotion, each emotion that never occurred,
+    and each step of the trajectory the reply does not follow in order count once.
+    0 errors -> 5, 1 -> 3, more -> 1.
     """
     language = item.language
     gold = collapse([e for e in item.gold_trajectory() if e != "neutral"])
@@ -44,8 +45,10 @@ def accuracy_completeness(item: EvalItem) -> Scored:
         return score, f"gold trajectory is all neutral; emotions named anyway: {extra or 'none'}"
     omitted = [e for e in dict.fromkeys(gold) if e not in named]
     invented = [e for e in dict.fromkeys(named) if e not in gold]
-    in_gold = collapse([e for e in named if e in gold])
-    out_of_order = len(in_gold) - _lcs(gold, in_gold)
+    # Steps of the gold sequence the reply does not trace in order, omissions aside; naming an
+    # emotion again later (a recap) is not a deviation.
+    traced = _lcs(gold, collapse([e for e in named if e in gold]))
+    out_of_order = len(gold) - traced - sum(1 for e in gold if e in omitted)
     errors = len(omitted) + len(invented) + out_of_order
     score = 5 if errors == 0 else 3 if errors == 1 else 1
     reason = (

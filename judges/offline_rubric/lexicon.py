@@ -75,13 +75,13 @@ SUGGESTION_MARKERS: dict[str, tuple[str, ...]] = {
         "you could", "you might", "try", "consider", "it may help", "it might help", "maybe", "perhaps",
         "how about", "next step", "would it help", "take a", "talk to", "reach out",
     ),
-    "zh": ("建议", "可以试试", "不妨", "也许", "或许", "试着", "可以考虑", "下一步", "找人聊聊", "要不要"),
+    "zh": ("建议", "可以试试", "不妨", "也许", "或许", "试着", "可以考虑", "下一步", "找人聊聊", "要不要", "你可以"),
 }
 
 REFLECTION_MARKERS: dict[str, tuple[str, ...]] = {
     "en": (
         "it sounds like", "it seems", "pattern", "shows", "natural", "understandable", "makes sense",
-        "it's okay", "it is okay", "normal", "shows how much", "says a lot",
+        "it's okay", "it is okay", "normal", "shows how much", "says a lot", "part of why",
     ),
     "zh": ("说明", "看得出", "可以理解", "很正常", "这很自然", "听起来", "似乎", "看起来", "正说明"),
 }
@@ -90,13 +90,14 @@ VALIDATION_MARKERS: dict[str, tuple[str, ...]] = {
     "en": (
         "understandable", "makes sense", "no wonder", "of course you", "anyone would", "it's okay to",
         "it is okay to", "valid", "i can see why", "i understand", "that must be", "must have been",
+        "completely normal", "perfectly normal", "it's clear how much",
     ),
     "zh": ("难怪", "可以理解", "很正常", "换作是谁", "我理解", "我明白", "一定很", "确实很", "辛苦了"),
 }
 
 SUPPORT_MARKERS: dict[str, tuple[str, ...]] = {
     "en": ("i'm here", "i am here", "with you", "you're not alone", "you are not alone", "support", "together"),
-    "zh": ("我在", "陪着你", "陪你", "不是一个人", "支持你", "一起"),
+    "zh": ("我在", "陪着你", "陪你", "不是一个人", "支持你", "一起", "照顾好自己"),
 }
 
 DISMISSIVE_MARKERS: dict[str, tuple[str, ...]] = {
