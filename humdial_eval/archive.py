@@ -58,14 +58,28 @@ def extract_safely(archive: Path, dest: Path) -> None:
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            with bundle.open(entry) as source, target.open("wb") as sink:
-                entry_written = 0
-                for chunk in iter(lambda: source.read(1 << 20), b""):
-                    entry_written += len(chunk)
-                    written += len(chunk)
-                    if entry_written > MAX_ENTRY_BYTES or written > MAX_TOTAL_BYTES:
-                        raise UnsafeArchiveError(f"{archive.name}: entry {entry.filename!r} expands beyond the size limits")
-                    sink.write(chunk)
+            try:
+                written += _copy_entry(bundle, entry, target, MAX_TOTAL_BYTES - written)
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                raise UnsafeArchiveError(f"{archive.name}: entry {entry.filename!r} is corrupt ({exc})") from exc
+            except _TooLarge:
+                raise UnsafeArchiveError(f"{archive.name}: entry {entry.filename!r} expands beyond the size limits") from None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _copy_entry(bundle: zipfile.ZipFile, entry: zipfile.ZipInfo, target: Path, budget: int) -> int:
+    """Stream one entry to disk, counting real bytes rather than trusting the declared size."""
+    copied = 0
+    with bundle.open(entry) as source, target.open("wb") as sink:
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            copied += len(chunk)
+            if copied > MAX_ENTRY_BYTES or copied > budget:
+                raise _TooLarge
+            sink.write(chunk)
+    return copied
 
 
 def _check_entry(archive: Path, entry: zipfile.ZipInfo) -> None:
