@@ -82,8 +82,31 @@ def depth_granularity(item: EvalItem) -> Scored:
 
 
 def added_value(item: EvalItem) -> Scored:
-    """T1: one point step each for a reflection on the pattern and a supportive suggestion (1/3/5)."""
-    return _two_markers(item, lx.REFLECTION_MARKERS, "reflection", lx.SUGGESTION_MARKERS, "suggestion")
+    """T1: a reflection on the pattern and a supportive suggestion that fit this user's situation.
+
+    Both, fitting -> 5; any of them otherwise -> 3; neither -> 1. They fit when the reply reads the
+    feelings right (names at least one emotion of the trajectory and invents none) and one of them is
+    tied to what the user said (shares content with the user's turns): that separates "the pay cut
+    broke a promise, you could ask them to honour it" from "read a good book".
+    """
+    language = item.language
+    said = set().union(*(content_units(t.user_text, language) for t in item.context), content_units(item.question, language))
+    gold = {e for e in item.gold_trajectory() if e != "neutral"}
+    named = {e for e in emotion_sequence(item.response_text, language) if e != "neutral"}
+    reads_right = bool(named & gold) and not (named - gold)
+    found: list[str] = []
+    tied = False
+    for markers, kind in ((lx.REFLECTION_MARKERS, "reflection"), (lx.SUGGESTION_MARKERS, "suggestion")):
+        for sentence in sentences(item.response_text):
+            marker = has_marker(sentence, markers[language], language)
+            if marker:
+                tied = tied or bool(content_units(sentence, language) & said)
+                found.append(f"{kind} ({marker!r})")
+                break
+    fits = reads_right and tied
+    score = 5 if len(found) == 2 and fits else 3 if found else 1
+    fit_note = "fits the situation" if fits else "does not fit: " + ("feelings misread" if not reads_right else "generic")
+    return score, f"found: {', '.join(found) or 'neither reflection nor suggestion'}" + (f"; {fit_note}" if found else "")
 
 
 def information_integration(item: EvalItem) -> Scored:
@@ -157,22 +180,6 @@ def textual_empathy_insight(item: EvalItem) -> Scored:
         score = max(1, score - 1)
         points.append(f"dismissive ({dismissive!r}, -1)")
     return score, "; ".join(points) or "no empathic element found"
-
-
-def _two_markers(
-    item: EvalItem,
-    first: dict[str, tuple[str, ...]],
-    first_name: str,
-    second: dict[str, tuple[str, ...]],
-    second_name: str,
-) -> Scored:
-    language = item.language
-    found = [
-        f"{name} ({marker!r})"
-        for markers, name in ((first, first_name), (second, second_name))
-        if (marker := has_marker(item.response_text, markers[language], language))
-    ]
-    return 1 + 2 * len(found), f"found: {', '.join(found) or 'neither reflection nor suggestion'}"
 
 
 def _lcs(a: list[str], b: list[str]) -> int:

@@ -109,7 +109,10 @@ class TestAddedValue:
             ("You were happy, then angry, then worried.", 1),
             ("It makes sense that the pay cut shook you.", 3),
             ("You could ask the studio to honour the salary they promised.", 3),
-            ("It makes sense that the pay cut shook you. You could ask them to honour the promise.", 5),
+            ("You were happy, then angry, now worried. It makes sense that the lower salary shook you. "
+             "You could ask them to honour the promise.", 5),
+            ("You were happy, then angry, now worried. It makes sense to feel so. You could read a good book.", 3),
+            ("You seem sad. It makes sense that the lower salary shook you. You could ask about the salary.", 3),
         ],
     )
     def test_reflection_and_suggestion(self, text: str, expected: int) -> None:
