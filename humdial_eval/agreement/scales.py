@@ -1,0 +1,93 @@
+"""Which scale each (task, dimension) is scored on.
+
+Agreement statistics depend on the scale: "adjacent" means one scale step (2 on {1, 3, 5}, 1 on
+1..5), and kappa's weights span every allowed value, used or not. The task plugins' rubrics are the
+authority; a task or dimension no installed plugin knows gets a scale inferred from the scores seen,
+and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import reduce
+
+from humdial_eval import registry
+from humdial_eval.rubric import Dimension, Scale
+
+
+@dataclass(frozen=True)
+class ScaleInfo:
+    scale: Scale
+    origin: str  # "rubric" (from a task plugin) or "inferred" (from observed scores)
+
+
+def rubric_dimensions() -> tuple[dict[str, dict[str, Dimension]], str | None]:
+    """Task id -> {dimension key -> Dimension} from the installed task plugins, plus a note on failure.
+
+    A plugin that fails to import must not stop an agreement analysis of finished runs, so the
+    failure becomes a note and scales fall back to inference.
+    """
+    try:
+        classes = registry.task_classes()
+    except Exception as exc:  # a broken third-party plugin: report it, do not crash
+        return {}, f"task plugins could not be loaded ({type(exc).__name__}: {exc}); scales are inferred from the scores"
+    dimensions: dict[str, dict[str, Dimension]] = {}
+    for task_id, cls in classes.items():
+        rubric = getattr(cls, "rubric", None)
+        dims = getattr(rubric, "dimensions", ()) or ()
+        dimensions[task_id] = {d.key: d for d in dims}
+    return dimensions, None
+
+
+def rubric_scale(task: str, dimension: str) -> Scale | None:
+    dims, _ = rubric_dimensions()
+    found = dims.get(task, {}).get(dimension)
+    return found.scale if found else None
+
+
+def infer_scale(values: Iterable[int]) -> Scale:
+    """The evenly spaced scale that covers ``values``: {1, 3, 5} stays sparse, {1, 2, 5} becomes 1..5."""
+    distinct = sorted({int(v) for v in values})
+    if not distinct:
+        return Scale((1,))
+    if len(distinct) == 1:
+        return Scale((distinct[0],))
+    step = reduce(math.gcd, (b - a for a, b in zip(distinct, distinct[1:])))
+    return Scale(tuple(range(distinct[0], distinct[-1] + 1, step)))
+
+
+def resolve_scales(observed: Mapping[tuple[str, str], set[int]]) -> tuple[dict[tuple[str, str], ScaleInfo], list[str]]:
+    """A scale for every observed (task, dimension), with notes for those not taken from a rubric."""
+    dims, failure = rubric_dimensions()
+    notes = [failure] if failure else []
+    resolved: dict[tuple[str, str], ScaleInfo] = {}
+    inferred: list[str] = []
+    for (task, dimension), values in sorted(observed.items()):
+        known = dims.get(task, {}).get(dimension)
+        if known is not None:
+            resolved[(task, dimension)] = ScaleInfo(known.scale, "rubric")
+            continue
+        scale = infer_scale(values)
+        resolved[(task, dimension)] = ScaleInfo(scale, "inferred")
+        inferred.append(f"{task}.{dimension} -> {{{', '.join(map(str, scale.values))}}}")
+    if inferred:
+        notes.append(
+            "no installed task plugin defines these dimensions, so their scales were inferred from the scores seen: "
+            + "; ".join(inferred)
+        )
+    return resolved, notes
+
+
+def nearest_on_scale(value: float, scale: Scale) -> int:
+    """The scale value closest to ``value``; a tie goes to the higher value.
+
+    Used to put a mean of several human ratings (e.g. 2.33 on {1, 3, 5}) on the scale for the
+    statistics that need categories (exact agreement, kappa, alpha).
+    """
+    best = scale.values[0]
+    for allowed in scale.values:
+        if abs(allowed - value) <= abs(best - value):
+            best = allowed
+    return best
