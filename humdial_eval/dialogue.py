@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,7 +12,9 @@ class Turn:
     """One user turn and, in a submission, the system's response to it.
 
     ``emotion`` is the normalised gold label (test set) or ``None`` where a file gives none.
-    Audio paths are resolved and known to stay inside their collection's root.
+    Audio paths are resolved and known to stay inside their collection's root. ``extra`` keeps the
+    scalar fields the loader does not interpret itself (e.g. ``predicted_emotion``), so that a task
+    plugin can read fields of its own without the loader knowing every task.
     """
 
     turn_id: int
@@ -20,6 +23,7 @@ class Turn:
     user_audio: Path | None = None
     response_text: str | None = None
     response_audio: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

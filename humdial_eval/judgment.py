@@ -52,6 +52,13 @@ class Judge(ABC):
     def dimensions(self, task: Task) -> tuple[str, ...]:
         """The rubric dimensions of ``task`` this judge scores (others stay unscored, never invented)."""
 
+    def applies_to(self, task: Task) -> bool:
+        """Whether to ask this judge about ``task`` at all: by default, when it scores one of its dimensions.
+
+        A judge that only measures (acoustic measures for T3, emotion recognition for T5) says so here.
+        """
+        return bool(self.dimensions(task))
+
     @abstractmethod
     def identity(self) -> dict[str, Any]:
         """Everything about the judge that changes its answers (backend, model, prompt version, sampling)."""

@@ -234,7 +234,7 @@ def _parse_turn(
             issues.add("missing_field", "user turn has no text (text or input_text)", field=f"{prefix}.text", **turn_where)
             text = ""
         user_audio = _user_audio(raw, root, language, task, dialogue_id, turn_id, prefix, turn_where, issues)
-        return Turn(turn_id=turn_id, text=text, emotion=emotion, user_audio=user_audio)
+        return Turn(turn_id=turn_id, text=text, emotion=emotion, user_audio=user_audio, extra=_extra_fields(raw))
     response_text = raw.get("response_text")
     if response_text is not None and not isinstance(response_text, str):
         issues.add("invalid_field", "response_text must be a string", field=f"{prefix}.response_text", **turn_where)
@@ -248,7 +248,27 @@ def _parse_turn(
         emotion=emotion,
         response_text=response_text,
         response_audio=response_audio,
+        extra=_extra_fields(raw),
     )
+
+
+_KNOWN_TURN_FIELDS = frozenset(
+    {"turn_id", "text", "input_text", "emotion", "input_emotion", "split_audio_file", "response_text", "response_audio"}
+)
+MAX_EXTRA_CHARS = 10_000
+
+
+def _extra_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """Scalar fields of a turn that the loader does not interpret; task plugins may read them."""
+    extra: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _KNOWN_TURN_FIELDS or not isinstance(key, str):
+            continue
+        if isinstance(value, str) and len(value) <= MAX_EXTRA_CHARS:
+            extra[key] = value
+        elif isinstance(value, (bool, int, float)):
+            extra[key] = value
+    return extra
 
 
 def _first_string(raw: dict[str, Any], keys: tuple[str, ...]) -> str | None:

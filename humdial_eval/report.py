@@ -37,6 +37,8 @@ def table_rows(summary: dict[str, Any], tasks: Sequence[Task]) -> list[dict[str,
     languages = list(summary["languages"])
     rows: list[dict[str, Any]] = []
     for task in tasks:
+        if not task.rubric.dimensions:
+            continue
         for key in (*task.rubric.keys(), "avg"):
             row: dict[str, Any] = {"task": task.id, "dimension": key}
             for language in languages:
@@ -56,7 +58,33 @@ def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Seq
         failed=failed,
         fmt=fmt,
         fmt_ci=fmt_ci,
+        measure_rows=measure_rows(summary),
+        measure_languages=sorted({lang for by_lang in summary.get("measures", {}).values() for lang in by_lang}),
+        supplementary=supplementary_rows(summary),
     )
+
+
+def measure_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (task, judge, measure) with mean and n per language: the report's measures table."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for task, by_language in summary.get("measures", {}).items():
+        for language, by_judge in by_language.items():
+            for judge, by_name in by_judge.items():
+                for name, stats in by_name.items():
+                    row = rows.setdefault((task, judge, name), {"task": task, "judge": judge, "measure": name})
+                    row[language] = stats
+    return [rows[key] for key in sorted(rows)]
+
+
+def supplementary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Headline metrics of supplementary tasks, one row per (task, language, split)."""
+    rows: list[dict[str, Any]] = []
+    for task, entry in summary.get("supplementary", {}).items():
+        for language, metrics in entry["languages"].items():
+            splits = [("all", metrics)] + sorted(metrics.get("splits", {}).items())
+            for split, values in splits:
+                rows.append({"task": task, "name": entry["name"], "language": language, "split": split, **values})
+    return rows
 
 
 def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
@@ -83,6 +111,8 @@ def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]
 
 
 def final_line(summary: dict[str, Any]) -> str:
+    if not summary["languages"]:
+        return "Final score: n/a (no ranked task was scored)"
     if summary["final"] is not None:
         return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])})"
     missing = sorted({m for entry in summary["languages"].values() for m in entry["final_missing"]})
@@ -106,7 +136,7 @@ def _write_csv(path: Path, summary: dict[str, Any], tasks: Sequence[Task]) -> No
         writer.writerow(["language", "task", "dimension", "mean", "ci_low", "ci_high", "n"])
         for language, entry in summary["languages"].items():
             for task in tasks:
-                task_entry = entry.get(task.id)
+                task_entry = entry.get(task.id) if task.rubric.dimensions else None
                 if task_entry is None:
                     continue
                 for key in (*task.rubric.keys(), "avg"):

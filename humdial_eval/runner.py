@@ -21,6 +21,7 @@ from humdial_eval.results import (
     FLAG_LANGUAGE_RULE,
     FLAG_MISSING_AUDIO,
     FLAG_MISSING_RESPONSE,
+    NO_JUDGE,
     ItemResult,
 )
 from humdial_eval.store import JudgmentStore
@@ -61,15 +62,20 @@ async def _run(
             for gold in gold_file.dialogues.values():
                 submitted = submitted_file.dialogues.get(gold.dialogue_id) if submitted_file else None
                 built = task.build_item(gold, submitted)
-                for judge in judges:
+                asked = [judge for judge in judges if judge.applies_to(task)]
+                if not asked:
+                    results.append(_unjudged_result(task, language, gold.dialogue_id, built))
+                    continue
+                for judge in asked:
                     if isinstance(built, MissingResponse):
                         results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
-                                                    FLAG_MISSING_RESPONSE, built.reason))
+                                                    FLAG_MISSING_RESPONSE, built.reason, built.meta))
                         continue
-                    mismatch = language_mismatch(built.response_text, language)
+                    mismatch = language_mismatch(built.response_text, language) if built.response_text else None
                     if mismatch:
                         results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
-                                                    FLAG_LANGUAGE_RULE, f"response is in {mismatch}, test set is {language}"))
+                                                    FLAG_LANGUAGE_RULE, f"response is in {mismatch}, test set is {language}",
+                                                    built.meta))
                         continue
                     work.append(_Work(task, built, judge, len(results)))
                     results.append(None)
@@ -131,8 +137,35 @@ def _on_scale(task: Task, scores: dict[str, int]) -> dict[str, int]:
     return {k: task.rubric.dimension(k).scale.clamp(float(v)) for k, v in scores.items() if k in keys}
 
 
+def _unjudged_result(task: Task, language: str, dialogue_id: str, built: EvalItem | MissingResponse) -> ItemResult:
+    """An item no judge is asked about (a task scored by its own ``summarise``, e.g. T4): its record
+    still carries the item's meta, and the rules that would have fired, as flags."""
+    flags: list[str] = []
+    rationale = "no judge of the profile applies to this task"
+    if isinstance(built, MissingResponse):
+        flags.append(FLAG_MISSING_RESPONSE)
+        rationale = f"{FLAG_MISSING_RESPONSE}: {built.reason}"
+        meta = {**task.item_meta(), **built.meta}
+    else:
+        meta = dict(built.meta)
+        mismatch = language_mismatch(built.response_text, language) if built.response_text else None
+        if mismatch:
+            flags.append(FLAG_LANGUAGE_RULE)
+            rationale = f"{FLAG_LANGUAGE_RULE}: response is in {mismatch}, test set is {language}"
+    turn_id = built.turn_id
+    return ItemResult(task=task.id, language=language, dialogue_id=dialogue_id, turn_id=turn_id, judge=NO_JUDGE,
+                      status="ok", rationale=rationale, flags=flags, meta=meta)
+
+
 def _rule_result(
-    task: Task, judge: Judge, language: str, dialogue_id: str, turn_id: int, flag: str, reason: str
+    task: Task,
+    judge: Judge,
+    language: str,
+    dialogue_id: str,
+    turn_id: int,
+    flag: str,
+    reason: str,
+    item_meta: dict | None = None,
 ) -> ItemResult:
     """Every dimension this judge would score gets the minimum: the benchmark's rule, not a judgment."""
     scores = {key: task.rubric.dimension(key).scale.minimum for key in judge.dimensions(task)}
@@ -146,7 +179,7 @@ def _rule_result(
         scores=scores,
         rationale=f"{flag}: {reason}; every dimension scores the minimum",
         flags=[flag],
-        meta=task.item_meta(),
+        meta={**task.item_meta(), **(item_meta or {})},
     )
 
 

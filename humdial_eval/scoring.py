@@ -17,6 +17,7 @@ from scipy import stats
 
 from humdial_eval.formula import AVG, OFFICIAL_WEIGHTS, component_name, renormalised_weights, weighted_final
 from humdial_eval.judgment import Judge
+from humdial_eval.measures import summarise_measures, summarise_supplementary
 from humdial_eval.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_AUDIO, FLAG_MISSING_RESPONSE, ItemResult
 from humdial_eval.task import Task
 
@@ -92,6 +93,9 @@ def summarise(
     languages: Sequence[str],
     settings: BootstrapSettings = BootstrapSettings(),
 ) -> dict[str, Any]:
+    measures = summarise_measures(results, languages)
+    supplementary = summarise_supplementary(results, tasks, languages)
+    tasks = [task for task in tasks if task.rubric.dimensions]  # rubric-less tasks summarise themselves
     owners = primary_judges(tasks, judges)
     blocks = build_blocks(results, tasks, owners, languages)
     rng = np.random.default_rng(settings.seed)
@@ -127,6 +131,8 @@ def summarise(
     summary["final_partial"] = _round(float(np.mean(partials))) if partials and not complete else summary["final"]
     summary["counts"] = _counts(results)
     summary["primary_judges"] = {component_name(t, d): j for (t, d), j in sorted(owners.items())}
+    summary["measures"] = measures
+    summary["supplementary"] = supplementary
     return summary
 
 

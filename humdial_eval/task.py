@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from humdial_eval.dialogue import Dialogue, Turn
+from humdial_eval.issues import IssueLog
 from humdial_eval.items import ContextTurn, EvalItem
+from humdial_eval.results import ItemResult
 from humdial_eval.rubric import Rubric
 
 
 @dataclass(frozen=True)
 class MissingResponse:
-    """The submission gives no usable response for the evaluated turn (the item scores the minimum)."""
+    """The submission gives no usable response for the evaluated turn (the item scores the minimum).
+
+    ``meta`` travels into the rule-scored result, so a task that summarises its own items (T4's gold
+    label, say) still sees the ones that went unanswered.
+    """
 
     turn_id: int
     reason: str
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 class Task(ABC):
@@ -31,6 +38,22 @@ class Task(ABC):
     name: ClassVar[str]
     rubric: ClassVar[Rubric]
     ranked: ClassVar[bool] = True
+
+    @property
+    def needs_response_audio(self) -> bool:
+        """Whether the evaluated turn must come with a response WAV (validation checks it)."""
+        return any(d.needs_audio for d in self.rubric.dimensions)
+
+    def check_dialogue(self, gold: Dialogue, submitted: Dialogue, issues: IssueLog) -> None:
+        """Task-specific validation of one submitted dialogue (fields only this task reads)."""
+
+    def summarise(self, results: Sequence[ItemResult]) -> dict[str, Any] | None:
+        """Task-level metrics that are not rubric means (one language's results); None when none.
+
+        Supplementary tasks report through this (accuracy, F1, confusion); the summary puts it under
+        ``supplementary``, apart from the ranked tables and the official final.
+        """
+        return None
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: dict[str, str] = dict(options or {})

@@ -79,7 +79,7 @@ def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[T
             issues.add("missing_file", f"the submission has no {expected.name} for {language}", file=expected)
             continue
         _check_file(gold_file, submitted_file, task, issues)
-        if any(d.needs_audio for d in task.rubric.dimensions):
+        if task.needs_response_audio:
             _check_unexpected_audio(submission, language, task_id, submitted_file, issues)
 
 
@@ -99,7 +99,7 @@ def _check_file(gold_file: DialogueFile, submitted_file: DialogueFile, task: Tas
 def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: IssueLog) -> None:
     where = {"file": submitted.source, "line": submitted.line, "dialogue_id": gold.dialogue_id}
     evaluated = task.evaluated_turn(gold)
-    needs_audio = any(d.needs_audio for d in task.rubric.dimensions)
+    needs_audio = task.needs_response_audio
     for gold_turn in gold.turns:
         turn = submitted.turn(gold_turn.turn_id)
         is_evaluated = evaluated is not None and gold_turn.turn_id == evaluated.turn_id
@@ -116,6 +116,7 @@ def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: Iss
     for turn in submitted.turns:
         if turn.turn_id not in gold_ids:
             issues.warn("extra_turn", "turn is not in the test set; ignored", turn_id=turn.turn_id, **where)
+    task.check_dialogue(gold, submitted, issues)
 
 
 def _check_response_audio(
