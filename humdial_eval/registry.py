@@ -55,5 +55,7 @@ def profile_dirs() -> list[Path]:
     return [Path(ep.load()) for ep in _entries(PROFILE_DIR_GROUP).values()]
 
 
-def command_registrars() -> dict[str, Callable[..., None]]:
-    return {name: ep.load() for name, ep in sorted(_entries(COMMAND_GROUP).items())}
+def command_registrars() -> dict[str, EntryPoint]:
+    """Sub-command entry points, not yet loaded: the CLI loads each one on its own so that one broken
+    plugin cannot take the other commands down with it."""
+    return dict(sorted(_entries(COMMAND_GROUP).items()))

@@ -29,8 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"humdial-eval {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in registry.command_registrars().values():
-        register(subparsers)
+    for name, entry in registry.command_registrars().items():
+        try:
+            entry.load()(subparsers)
+        except Exception as exc:  # a third-party plugin's bug must not disable the other commands
+            print(f"humdial-eval: warning: command plugin {name!r} ({entry.value}) failed to load: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
     return parser
 
 

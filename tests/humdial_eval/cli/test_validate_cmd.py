@@ -207,3 +207,18 @@ def test_unknown_emotion_label_in_the_testset_names_the_field(dataset: Dataset, 
     assert (issue["file"], issue["line"], issue["turn_id"], issue["field"]) == (
         "[test set] en/HD-Track1-T1.jsonl", 1, 2, "turns[1].emotion"
     )
+
+
+def test_a_broken_command_plugin_does_not_disable_the_others(
+    dataset: Dataset, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import EntryPoint
+
+    from humdial_eval import registry
+
+    real = registry.command_registrars()
+    broken = EntryPoint(name="broken", value="no_such_module_xyz:register", group=registry.COMMAND_GROUP)
+    monkeypatch.setattr(registry, "command_registrars", lambda: {**real, "broken": broken})
+    code = main(["validate", str(dataset.submission), "--testset", str(dataset.testset)])
+    assert code == 0
+    assert "command plugin 'broken' (no_such_module_xyz:register) failed to load" in capsys.readouterr().err
