@@ -81,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
     write_csv(args.out / "agreement.csv", result)
     write_report(args.out, result, figures=not args.no_figures)
     for record in result.pairs:
-        if record.language == ALL and record.task == ALL:
+        if record.language == ALL and record.dimension == ALL:
             print(
-                f"{record.source_a} vs {record.source_b}: n={record.n}, exact={record.stats['exact'].format(2)}, "
+                f"{record.source_a} vs {record.source_b}, {'all tasks' if record.task == ALL else record.task}: "
+                f"n={record.n}, exact={record.stats['exact'].format(2)}, "
                 f"kappa_w={record.stats['kappa_quadratic'].format()}"
             )
     print(f"wrote {args.out / 'agreement.json'}, agreement.csv, report.md, report.html")

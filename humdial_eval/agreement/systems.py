@@ -70,4 +70,6 @@ def _systems(value: Estimate) -> Estimate:
         return Estimate.missing(value.undefined.replace("paired score(s)", "system(s) scored by both sources"))
     if value.undefined == "no items scored by both sources":
         return Estimate.missing("no system was scored by both sources")
+    if value.undefined and "every item the same score" in value.undefined:
+        return Estimate.missing(value.undefined.replace("every item the same score", "every system the same mean"))
     return value

@@ -111,12 +111,16 @@ def test_human_ratings_and_reliability(tmp_path: Path) -> None:
 
 
 def test_system_level_agreement_over_labelled_folders(tmp_path: Path) -> None:
-    shifts = {"sysA": 0, "sysB": 1, "sysC": 2, "sysD": 3}
+    scores = {  # per system: (qwen's scores, gpt's scores) of six items; gpt ranks sysD below sysB
+        "sysA": ([1, 1, 1, 1, 3, 3], [1, 1, 1, 3, 3, 3]),
+        "sysB": ([1, 3, 3, 3, 3, 5], [1, 1, 3, 3, 3, 5]),
+        "sysC": ([3, 3, 5, 5, 5, 5], [3, 5, 5, 5, 5, 5]),
+        "sysD": ([3, 3, 3, 5, 5, 1], [1, 1, 3, 3, 3, 3]),
+    }
     args = ["agreement"]
-    for system, shift in shifts.items():
-        for judge, offset in (("qwen", 0), ("gpt", 1)):
-            table = [tuple(min(5, 1 + 2 * ((i + shift + offset * (i == 0)) % 3)) for _ in range(3)) for i in range(6)]
-            write_run(tmp_path / f"{system}-{judge}", t1_rows(table, judge=judge), system=system)
+    for system, pair in scores.items():
+        for judge, values in zip(("qwen", "gpt"), pair):
+            write_run(tmp_path / f"{system}-{judge}", t1_rows([(v, v, v) for v in values], judge=judge), system=system)
             args.append(f"{judge}={tmp_path / f'{system}-{judge}'}")
     out = tmp_path / "out"
     assert main(args + ["--out", str(out), "--bootstrap", "0", "--no-figures"]) == 0
