@@ -20,7 +20,7 @@ from leaderboards.tables import SUBSTITUTED_MARK, Table, board_tables, overall_t
 
 JSON_SCHEMA = "humdial-eval/leaderboard-result/1"
 
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~#!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~#!$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
     "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",

@@ -7,6 +7,7 @@ interpreted, and files are named after the figure, never after a team.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -15,10 +16,13 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 from leaderboards.standings import Leaderboard, Standing  # noqa: E402
 
 FORMATS = ("png", "svg")
+# Fonts with CJK glyphs, tried after DejaVu Sans for names like 团队 (Debian: fonts-wqy-microhei, fonts-noto-cjk).
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Droid Sans Fallback")
 _STYLE = {"text.parse_math": False, "svg.fonttype": "path", "figure.dpi": 100, "font.size": 9,
           "svg.hashsalt": "humdial-eval", "axes.titlesize": 10}
 
@@ -27,7 +31,11 @@ def write_plots(board: Leaderboard, folder: Path) -> dict[str, dict[str, Path]]:
     """Draw every figure into ``folder``; returns figure name -> format -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, dict[str, Path]] = {}
-    with plt.rc_context(_STYLE):
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    style = {**_STYLE, "font.family": ["DejaVu Sans", *(f for f in CJK_FONTS if f in installed)]}
+    with plt.rc_context(style), warnings.catch_warnings():
+        # Without a CJK font such glyphs are drawn as boxes; the tables and the page still show the names.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         for name, draw in (("dimensions", _dimensions), ("finals", _finals), ("profiles", _profiles)):
             figure = draw(board)
             written[name] = {}

@@ -18,12 +18,16 @@ SUBSTITUTED_MARK = "†"
 class Table:
     """``align`` has one of ``l``/``r`` per column; ``groups`` optionally spans header columns (label, width)."""
 
+    def row_class(self, index: int) -> str:
+        return "unranked" if index in self.unranked else ""
+
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     align: tuple[str, ...]
     groups: tuple[tuple[str, int], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unranked: frozenset[int] = frozenset()  # row indexes of teams without a rank, shown muted in HTML
 
 
 def board_tables(board: Leaderboard) -> list[Table]:
@@ -61,6 +65,7 @@ def overall_table(board: Leaderboard) -> Table:
         headers=tuple(headers),
         rows=tuple(rows),
         align=("r", "l", *("r" for _ in headers[2:-1]), "l" if any(notes) else "r"),
+        unranked=_unranked(board),
         notes=tuple(_common_notes(board) + [f"Final = {weights}; ranks are shared when published finals tie."]),
     )
 
@@ -95,6 +100,7 @@ def language_table(board: Leaderboard, code: str) -> Table:
         rows=tuple(rows),
         align=("r", "l", *("r" for _ in headers[2:])),
         groups=tuple(groups),
+        unranked=_unranked(board),
         notes=tuple(_common_notes(board) + [f"Final ({code}) = {terms}.", dims + "."]),
     )
 
@@ -113,8 +119,8 @@ def separation_table(board: Leaderboard) -> Table:
         rows=tuple(rows),
         align=("l", "l", "l", "r", "l"),
         notes=(f"P(swap): share of {board.uncertainty['resamples']} paired bootstrap resamples in which the lower "
-               f"team's final is at least the upper team's (ties count half); separable when P(swap) < "
-               f"{threshold:.3f}.",),
+               f"team's final is at least the upper team's (ties count half); separable when P(swap) is "
+               f"below {threshold:.3f} (two-sided, at {_percent(board)}).",),
     )
 
 
@@ -123,6 +129,10 @@ def _term_label(definition: LeaderboardDefinition, term: Term) -> str:
         return f"{term.task} avg"
     label = next(d.label for d in definition.task(term.task).dimensions if d.key == term.dimension)
     return f"{term.task} {label}"
+
+
+def _unranked(board: Leaderboard) -> frozenset[int]:
+    return frozenset(i for i, standing in enumerate(board.standings) if standing.rank is None)
 
 
 def _percent(board: Leaderboard) -> str:
