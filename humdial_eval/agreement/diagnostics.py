@@ -16,9 +16,10 @@ from humdial_eval import layout
 from humdial_eval.agreement.estimate import Estimate
 from humdial_eval.agreement.pairing import ALL, Group, in_group
 from humdial_eval.agreement.pairwise import PairedScores, estimate, spearman_rho
-from humdial_eval.agreement.runs import RunFolder
+from humdial_eval.agreement.runs import RunFolder, opened_submission
 from humdial_eval.agreement.scales import ScaleInfo, nearest_on_scale
 from humdial_eval.agreement.sources import ItemKey, Source
+from humdial_eval.archive import UnsafeArchiveError
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import load_submission
 
@@ -61,16 +62,21 @@ def read_response_lengths(runs: list[RunFolder]) -> ResponseLengths:
                 f"response-length diagnostic skipped for {run.label}: its summary.json records no 'submission' path"
             )
             continue
-        if not run.submission.is_dir():
+        if not (run.submission.is_dir() or run.submission.is_file()):
             result.notes.append(
                 f"response-length diagnostic skipped for {run.label}: the recorded submission "
-                f"{run.submission.as_posix()!r} is not a readable folder"
+                f"{run.submission.as_posix()!r} cannot be found"
             )
             continue
         issues = IssueLog()
         tasks = sorted({row.task for row in run.rows})
         languages = sorted({row.language for row in run.rows} & set(layout.LANGUAGES))
-        submission = load_submission(run.submission, issues, tasks=tasks, languages=languages)
+        try:
+            with opened_submission(run.submission) as folder:
+                submission = load_submission(folder, issues, tasks=tasks, languages=languages)
+        except (UnsafeArchiveError, OSError) as exc:
+            result.notes.append(f"response-length diagnostic skipped for {run.label}: {exc}")
+            continue
         found = 0
         for (language, task), file in submission.files.items():
             for dialogue in file.dialogues.values():

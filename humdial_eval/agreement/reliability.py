@@ -92,7 +92,9 @@ def intraclass(ratings: Ratings) -> dict[str, Estimate]:
     for name, label in zip(names, ("ICC(A,1)", "ICC(A,k)")):
         value = Estimate.of(float(table.loc[label, "ICC"]))
         low, high = (float(x) for x in table.loc[label, "CI95"])
-        out[name] = value.with_ci((low, high), "pingouin gave no interval")
+        usable = value.defined and low <= value.value <= high  # type: ignore[operator]
+        out[name] = value.with_ci((low, high) if usable else None, "pingouin's F-based interval is not usable here "
+                                  "(missing, or its bounds do not enclose the estimate)")
     return out
 
 

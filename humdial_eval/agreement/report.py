@@ -94,6 +94,8 @@ def _sources_section(result: AgreementResult) -> Section:
 
 
 def _pair_row(record: PairRecord) -> list[str]:
+    if record.n == 0:
+        return ["0"] + ["no overlap"] * (len(PAIR_COLUMNS) - 1)
     s = record.stats
     bias = s["mean_difference"].format(2)
     if s["loa_lower"].defined and s["loa_upper"].defined:
@@ -109,6 +111,9 @@ def _reasons(records: list[PairRecord]) -> list[str]:
     found: dict[str, list[str]] = defaultdict(list)
     for record in records:
         where = "/".join(x for x in (record.language, record.task, record.dimension))
+        if record.n == 0:
+            found["no items scored by both sources"].append(where)
+            continue
         for name, value in record.stats.items():
             if value.undefined:
                 found[f"{name}: {value.undefined}"].append(where)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.archive import extracted
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import MAX_JSONL_BYTES, MAX_LINE_BYTES
 
@@ -110,6 +113,17 @@ def _recorded_path(value: str, run_dir: Path) -> Path:
         return path
     beside = run_dir / path
     return beside if beside.exists() else path
+
+
+@contextmanager
+def opened_submission(path: Path) -> Iterator[Path]:
+    """The recorded submission as a folder: `score` also accepts a .zip, which is extracted (with
+    its safety checks) for the duration of the block."""
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with extracted(path) as folder:
+            yield folder
+    else:
+        yield path
 
 
 def _read_items(run: RunFolder, items: Path, issues: IssueLog) -> None:

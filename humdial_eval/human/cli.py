@@ -1,0 +1,111 @@
+"""`humdial-eval human export` / `human import`: rating sheets for people, and their ratings back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from humdial_eval.human.export import KEY_FILE, SHEET_FOLDER, export_sheets
+from humdial_eval.human.importer import import_ratings, read_key
+from humdial_eval.human.ratings import write_ratings_csv
+from humdial_eval.issues import IssueLog
+
+MAX_SHOWN_ISSUES = 50
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("human", help="human rating sheets: export blind sheets, import filled ones")
+    commands = parser.add_subparsers(dest="human_command", metavar="ACTION")
+    export = commands.add_parser(
+        "export",
+        help="write blind rating sheets for a scored run",
+        description=(
+            f"Writes DIR/{SHEET_FOLDER}/ (rating_sheet.html, rating_template.csv, audio/) for raters and "
+            f"DIR/{KEY_FILE}, which links the neutral item ids to the run: keep it, do not send it to raters."
+        ),
+    )
+    export.add_argument("run", type=Path, metavar="RUN_DIR", help="a `score` --out folder")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR")
+    export.add_argument("--seed", type=int, default=0, help="seed of the item order (default 0)")
+    export.add_argument("--tasks", help="comma-separated task ids (default: every task of the run)")
+    export.add_argument("--languages", help="comma-separated languages (default: both)")
+    export.add_argument("--dimensions", help="comma-separated dimension keys to rate (default: all of each task)")
+    export.add_argument("--include-rule-scored", action="store_true",
+                        help="also put items scored by a rule (language_rule, missing_response) on the sheet")
+    export.set_defaults(func=run_export)
+    imp = commands.add_parser(
+        "import",
+        help="read filled rating sheets into the long ratings CSV",
+        description="Validates every row (file, line and column named on error) and writes "
+                    "language,task,dialogue_id,dimension,rater,score[,system][,turn_id].",
+    )
+    imp.add_argument("filled", nargs="+", type=Path, metavar="FILLED.csv")
+    imp.add_argument("--out", required=True, type=Path, metavar="ratings.csv")
+    imp.add_argument("--key", type=Path, metavar="EXPORT_DIR",
+                     help=f"the export folder (or its {KEY_FILE}): checks items and adds the system column")
+    imp.add_argument("--raters", help="comma-separated rater ids allowed (default: any)")
+    imp.set_defaults(func=run_import)
+    parser.set_defaults(func=lambda args: _missing_action(parser))
+
+
+def _missing_action(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    print("humdial-eval human: error: choose an action: export or import", file=sys.stderr)
+    return 2
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()] or None
+
+
+def run_export(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        print(f"humdial-eval human export: error: --out {args.out} exists and is not a folder", file=sys.stderr)
+        return 2
+    issues = IssueLog()
+    result = export_sheets(
+        args.run, args.out, issues, seed=args.seed, tasks=_split(args.tasks), languages=_split(args.languages),
+        dimensions=_split(args.dimensions), include_rule_scored=args.include_rule_scored,
+    )
+    if _show(issues) or result is None:
+        return 1
+    for note in result.notes:
+        print(f"note: {note}")
+    scores = sum(len(e.dimensions) for e in result.items)
+    audio = sum(bool(e.response_audio) + bool(e.user_audio) for e in result.items)
+    print(f"wrote {len(result.items)} items ({scores} scores to give, {audio} audio files) to "
+          f"{args.out / SHEET_FOLDER}; keep {args.out / KEY_FILE} away from raters")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    issues = IssueLog()
+    key = read_key(args.key, issues) if args.key else None
+    if _show(issues):
+        return 1
+    result = import_ratings(args.filled, issues, key=key, raters=_split(args.raters))
+    if _show(issues):
+        return 1
+    if not result.ratings:
+        print("humdial-eval human import: error: the sheets hold no scores", file=sys.stderr)
+        return 1
+    for file, blank in result.blank.items():
+        if blank:
+            print(f"note: {file}: {blank} score(s) left empty")
+    for note in result.notes:
+        print(f"note: {note}")
+    count = write_ratings_csv(args.out, result.ratings)
+    raters = len({r.rater for r in result.ratings})
+    print(f"wrote {count} ratings by {raters} rater(s) to {args.out}")
+    return 0
+
+
+def _show(issues: IssueLog) -> bool:
+    for issue in issues.issues[:MAX_SHOWN_ISSUES]:
+        print(issue.format(), file=sys.stderr)
+    if len(issues.issues) > MAX_SHOWN_ISSUES:
+        print(f"... and {len(issues.issues) - MAX_SHOWN_ISSUES} more problem(s)", file=sys.stderr)
+    return bool(issues.errors)
