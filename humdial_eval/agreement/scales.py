@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
+from importlib.metadata import entry_points
+from typing import Any
 
 from humdial_eval import registry
 from humdial_eval.rubric import Dimension, Scale
@@ -23,22 +25,36 @@ class ScaleInfo:
     origin: str  # "rubric" (from a task plugin) or "inferred" (from observed scores)
 
 
-def rubric_dimensions() -> tuple[dict[str, dict[str, Dimension]], str | None]:
-    """Task id -> {dimension key -> Dimension} from the installed task plugins, plus a note on failure.
+def task_plugins() -> tuple[dict[str, Any], list[str]]:
+    """Task id -> Task subclass for every task plugin that loads, and a note for each that does not.
 
-    A plugin that fails to import must not stop an agreement analysis of finished runs, so the
-    failure becomes a note and scales fall back to inference.
+    Analysing finished runs must not depend on every installed plugin importing cleanly, so a
+    broken one (a third party's, or one half-written) costs only its own task.
     """
     try:
-        classes = registry.task_classes()
-    except Exception as exc:  # a broken third-party plugin: report it, do not crash
-        return {}, f"task plugins could not be loaded ({type(exc).__name__}: {exc}); scales are inferred from the scores"
+        return dict(registry.task_classes()), []
+    except Exception:  # one plugin failed: load them one by one below to keep the others
+        pass
+    classes: dict[str, Any] = {}
+    notes: list[str] = []
+    for entry in sorted(entry_points(group=registry.TASK_GROUP), key=lambda e: e.name):
+        try:
+            classes[entry.name] = entry.load()
+        except Exception as exc:
+            notes.append(f"task plugin {entry.name} could not be loaded ({type(exc).__name__}: {exc})")
+    return classes, notes
+
+
+def rubric_dimensions() -> tuple[dict[str, dict[str, Dimension]], str | None]:
+    """Task id -> {dimension key -> Dimension} from the task plugins that load, plus a note on failures."""
+    classes, failures = task_plugins()
     dimensions: dict[str, dict[str, Dimension]] = {}
     for task_id, cls in classes.items():
         rubric = getattr(cls, "rubric", None)
         dims = getattr(rubric, "dimensions", ()) or ()
         dimensions[task_id] = {d.key: d for d in dims}
-    return dimensions, None
+    note = "; ".join(failures) + "; their scales are inferred from the scores" if failures else None
+    return dimensions, note
 
 
 def rubric_scale(task: str, dimension: str) -> Scale | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from humdial_eval import registry
+from humdial_eval.agreement.scales import task_plugins
 from humdial_eval.agreement.runs import JudgmentRow, RunFolder, opened_submission, read_run
 from humdial_eval.archive import UnsafeArchiveError
 from humdial_eval.dialogue import Submission, TestSet
@@ -127,12 +127,18 @@ def _chosen_rows(
 
 def _tasks(task_ids: list[str], run: RunFolder, issues: IssueLog) -> dict[str, Task]:
     options = {k: str(v) for k, v in run.options.items() if k == "t3_turn_rule"}
+    classes, failures = task_plugins()
     found: dict[str, Task] = {}
     for task_id in task_ids:
+        if task_id not in classes:
+            installed = ", ".join(sorted(classes)) or "none"
+            issues.add("unknown_task", f"no usable task plugin {task_id!r} (installed: {installed})"
+                       + (f"; {'; '.join(failures)}" if failures else ""), file=run.path / "items.jsonl", field="task")
+            continue
         try:
-            found[task_id] = registry.task_class(task_id)(options)
-        except (registry.PluginError, ValueError) as exc:
-            issues.add("unknown_task", str(exc), file=run.path / "items.jsonl", field="task")
+            found[task_id] = classes[task_id](options)
+        except ValueError as exc:
+            issues.add("invalid_option", str(exc), file=run.path / "summary.json", field="options")
     return found
 
 
