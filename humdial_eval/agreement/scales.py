@@ -64,13 +64,14 @@ def rubric_scale(task: str, dimension: str) -> Scale | None:
 
 
 def infer_scale(values: Iterable[int]) -> Scale:
-    """The evenly spaced scale that covers ``values``: {1, 3, 5} stays sparse, {1, 2, 5} becomes 1..5."""
+    """A scale covering ``values``: every other point (like {1, 3, 5}) when all gaps between the
+    values are even, otherwise every point (1..5). Only the benchmark's two kinds of scale are
+    guessed, so a few observed values ({1, 5}) never make a step wider than two."""
     distinct = sorted({int(v) for v in values})
-    if not distinct:
-        return Scale((1,))
-    if len(distinct) == 1:
-        return Scale((distinct[0],))
-    step = reduce(math.gcd, (b - a for a, b in zip(distinct, distinct[1:])))
+    if len(distinct) < 2:
+        return Scale(tuple(distinct) or (1,))
+    gaps = reduce(math.gcd, (b - a for a, b in zip(distinct, distinct[1:])))
+    step = 2 if gaps % 2 == 0 else 1
     return Scale(tuple(range(distinct[0], distinct[-1] + 1, step)))
 
 
