@@ -149,6 +149,8 @@ def load_definition(folder: Path, issues: IssueLog) -> LeaderboardDefinition | N
     scale = data.get("scale", {"min": 1, "max": 5})
     scale_min = reader.number(scale.get("min") if isinstance(scale, dict) else None, "scale.min")
     scale_max = reader.number(scale.get("max") if isinstance(scale, dict) else None, "scale.max")
+    if scale_min is not None and scale_max is not None and scale_min >= scale_max:
+        reader.error("scale", f"min ({scale_min}) must be below max ({scale_max})")
     scores = data.get("scores")
     scores_path: Path | None = None
     if scores is not None:

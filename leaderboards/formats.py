@@ -84,10 +84,11 @@ def latex_table(table: Table, caption: str) -> str:
     if table.groups:
         spans, rules, column = [], [], 1
         for label, width in table.groups:
-            spans.append(f"\\multicolumn{{{width}}}{{c}}{{{latex_escape(label)}}}" if label and width > 1
-                         else latex_escape(label) if width == 1 else " & ".join([""] * width))
             if label:
+                spans.append(f"\\multicolumn{{{width}}}{{c}}{{{latex_escape(label)}}}")
                 rules.append(f"\\cmidrule(lr){{{column}-{column + width - 1}}}")
+            else:
+                spans.extend([""] * width)
             column += width
         lines.append(" & ".join(spans) + r" \\")
         lines.append(" ".join(rules))

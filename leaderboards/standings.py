@@ -128,10 +128,9 @@ def _language(definition: LeaderboardDefinition, entry: TeamEntry, language: str
         dimensions[(dim.task, dim.key)] = None if value is None else rounding.at("dimension", value)
     task_averages: dict[str, Decimal | None] = {}
     for task in definition.tasks:
-        values = [dimensions[(task.key, d.key)] for d in task.dimensions]
-        complete = all(v is not None for v in values)
-        task_averages[task.key] = (rounding.at("task_average", sum(values, Decimal(0)) / len(values))  # type: ignore[arg-type]
-                                   if complete else None)
+        values = [v for d in task.dimensions if (v := dimensions[(task.key, d.key)]) is not None]
+        complete = len(values) == len(task.dimensions)
+        task_averages[task.key] = rounding.at("task_average", sum(values, Decimal(0)) / len(values)) if complete else None
     # Each contribution: (weight, value, the dimensions it stands for with their share of the weight).
     contributions: list[tuple[Decimal, Decimal, dict[tuple[str, str], Decimal]]] = []
     missing: list[str] = []

@@ -57,6 +57,7 @@ def errors_of(folder: Path) -> list[str]:
         ({"languages": {"zh": {"weight": 0.7}, "en": {"weight": 0.7}}}, "languages.*.weight", "sum to 1"),
         ({"tasks": []}, "tasks", "non-empty mapping"),
         ({"schema": "other/2"}, "schema", "unsupported schema"),
+        ({"scale": {"min": 5, "max": 1}}, "scale", "must be below max"),
         ({"scores": "../elsewhere.csv"}, "scores", "inside the definition folder"),
     ],
 )
