@@ -106,7 +106,13 @@ def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]
         for other in languages:
             cells += ([fmt(entry["final"]), fmt_ci(entry["final_ci"])] if other == language else ["", ""])
         table.add_row(*cells, style="bold")
-    console.print(table)
+    if table.row_count:
+        console.print(table)
+    for row in supplementary_rows(summary):
+        if row["split"] == "all":
+            console.print(f"{row['task']} {row['name']} ({row['language']}, supplementary): accuracy {fmt(row['accuracy'])}, "
+                          f"macro-F1 {fmt(row['macro_f1'])}, n={row['n']}" + (f"; {row['note']}" if row.get("note") else ""),
+                          markup=False, highlight=False)
     console.print(final_line(summary))
 
 
