@@ -106,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"leaderboard: {len(issues.errors)} problem(s) in the input; nothing written", file=sys.stderr)
         return 1
     board = build_leaderboard(definition, entries, args.substitute_missing)
-    board.warnings = [issue.format() for issue in issues.warnings]
+    # leaderboard.json is shared: its warnings name the file by its folder and name only, never a host path.
+    board.warnings = [f"{_short(issue.file)}{issue.field and ', field ' + issue.field or ''}: {issue.message}"
+                      for issue in issues.warnings]
     if any(entry.items is not None for entry in entries):
         add_uncertainty(board, entries, resamples=args.resamples, confidence=args.confidence, seed=args.seed)
     try:
@@ -140,6 +142,13 @@ def _write(board: Any, out: Path, *, plots: bool) -> list[Path]:
         written.append(path)
     written.extend(path for paths in figures.values() for path in paths.values())
     return written
+
+
+def _short(file: str | None) -> str:
+    if not file:
+        return ""
+    path = Path(file)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def _check_unique(entries: list[TeamEntry], issues: IssueLog) -> None:

@@ -151,6 +151,17 @@ def _append_item(run: Path, line: str) -> None:
         handle.write(line + "\n")
 
 
+def test_a_run_of_one_language_is_shown_with_a_warning(cli: Any, definition: Path, tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", "zh-only", {k: v for k, v in RUN_SCORES.items() if k[0] == "zh"})
+    result = build(cli, definition, tmp_path / "out", "--from-results", run)
+    assert result.code == 0
+    assert "warning: [summary_language_absent]" in result.err and "no results for 'en'" in result.err
+    board = read_board(tmp_path / "out")
+    zh_only = team(board, "zh-only")
+    assert zh_only["languages"]["zh"]["final"] == 3.5 and zh_only["final"] is None and zh_only["rank"] is None
+    assert board["warnings"] == ["run/summary.json, field languages: no results for 'en': shown as missing"]
+
+
 def test_a_run_without_items_joins_without_an_interval(cli: Any, definition: Path, tmp_path: Path) -> None:
     run = write_run(tmp_path / "run", "aggregate-only", RUN_SCORES)
     (run / "items.jsonl").unlink()
