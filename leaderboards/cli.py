@@ -18,7 +18,7 @@ from leaderboards.entries import TeamEntry, read_scores_csv, team_name_problem
 from leaderboards.formats import markdown_overall, render_csv, render_json, render_latex, render_markdown
 from leaderboards.html import render_html
 from leaderboards.runs import read_run
-from leaderboards.standings import SUBSTITUTIONS, build_leaderboard
+from leaderboards.standings import SUBSTITUTIONS, Leaderboard, build_leaderboard
 from leaderboards.uncertainty import add_uncertainty
 
 OUTPUT_STEM = "leaderboard"
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(board: Any, out: Path, *, plots: bool) -> list[Path]:
+def _write(board: Leaderboard, out: Path, *, plots: bool) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     figures: dict[str, dict[str, Path]] = {}
     if plots:
