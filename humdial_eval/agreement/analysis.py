@@ -20,7 +20,7 @@ from humdial_eval.agreement.diagnostics import (
     score_distribution,
 )
 from humdial_eval.agreement.estimate import Estimate
-from humdial_eval.agreement.pairing import ALL, Group, common_units, groups_for, paired_scores
+from humdial_eval.agreement.pairing import ALL, Group, common_units, groups_for, in_group, paired_scores
 from humdial_eval.agreement.pairwise import BOOTSTRAPPED, PairedScores, describe_pair
 from humdial_eval.agreement.reliability import ReliabilityRecord, panel_reliability, self_consistency
 from humdial_eval.agreement.runs import RunFolder
@@ -113,6 +113,11 @@ def analyse(runs: list[RunFolder], sources: list[Source], options: AgreementOpti
         if run.failed:
             result.notes.append(f"{run.label}: {run.failed} failed judgment(s) are not scores and were left out")
     for source in sources:
+        if source.duplicate_judgments:
+            result.notes.append(
+                f"{source.name}: {source.duplicate_judgments} line(s) repeat an item, judge and meta.repeat already "
+                "seen; the later lines were ignored"
+            )
         if source.excluded_rule_scored:
             result.notes.append(
                 f"{source.name}: {source.excluded_rule_scored} rule-scored item(s) (language_rule / missing_response) "
@@ -120,7 +125,10 @@ def analyse(runs: list[RunFolder], sources: list[Source], options: AgreementOpti
             )
     spec = BootstrapSpec(options.resamples, options.confidence, options.seed)
     for a, b in itertools.combinations(sources, 2):
-        for group in groups:
+        compared = [g for g in groups if covers(a, g) and covers(b, g)]
+        if not compared:
+            result.notes.append(f"{a.name} and {b.name} score no dimension in common; nothing to compare")
+        for group in compared:
             record, p = compare(a, b, group, scales, spec)
             result.pairs.append(record)
             result.paired[(a.name, b.name, group)] = p
@@ -137,7 +145,14 @@ def analyse(runs: list[RunFolder], sources: list[Source], options: AgreementOpti
         result.lengths.extend(length_correlations(source, groups, lengths))
         result.language_means.extend(language_means(source, groups))
         result.distributions.extend(score_distribution(source, groups, scales))
+    result.notes = list(dict.fromkeys(result.notes))
     return result
+
+
+def covers(source: Source, group: Group) -> bool:
+    """Whether ``source`` scored anything in ``group``. A pair is compared only on groups both
+    sources score; one that scores the groups but on different items gets an n = 0 record."""
+    return any(in_group(unit, group) for unit in source.scores)
 
 
 def compare(

@@ -1,19 +1,20 @@
-"""`humdial-eval agreement`: compare judges with each other and with human raters."""
+"""`humdial-eval agreement`: compare judges with each other and with human raters.
+
+The statistics stack (scikit-learn, pingouin, statsmodels, matplotlib) takes over a second to
+import, so it is imported when the command runs, not when the CLI lists its commands.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from humdial_eval.agreement.analysis import AgreementOptions, analyse, build_sources
-from humdial_eval.agreement.output import write_csv, write_json
-from humdial_eval.agreement.pairing import ALL
-from humdial_eval.agreement.report import write_report
-from humdial_eval.agreement.runs import RunFolder, read_run
-from humdial_eval.agreement.sources import source_label
-from humdial_eval.human.ratings import HumanRating, drop_duplicates, read_ratings_csv
 from humdial_eval.issues import IssueLog
+
+if TYPE_CHECKING:
+    from humdial_eval.agreement.runs import RunFolder
 
 MAX_SHOWN_ISSUES = 50
 
@@ -54,6 +55,16 @@ def run(args: argparse.Namespace) -> int:
     if usage:
         print(f"humdial-eval agreement: error: {usage}", file=sys.stderr)
         return 2
+    try:
+        from humdial_eval.agreement.analysis import AgreementOptions, analyse, build_sources
+        from humdial_eval.agreement.output import write_csv, write_json
+        from humdial_eval.agreement.pairing import ALL
+        from humdial_eval.agreement.report import write_report
+        from humdial_eval.human.ratings import HumanRating, drop_duplicates, read_ratings_csv
+    except ImportError as exc:
+        print(f"humdial-eval agreement: error: {exc}; install the statistics extra: pip install 'humdial-eval[stats]'",
+              file=sys.stderr)
+        return 1
     issues = IssueLog()
     runs = _read_runs(args.runs, issues)
     ratings: list[HumanRating] = []
@@ -102,6 +113,9 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def _read_runs(specs: list[str], issues: IssueLog) -> list[RunFolder]:
+    from humdial_eval.agreement.runs import read_run
+    from humdial_eval.agreement.sources import source_label
+
     runs: list[RunFolder] = []
     taken: set[str] = set()
     for spec in specs:

@@ -98,6 +98,9 @@ def csv_row(record: PairRecord) -> list[str]:
             row += ["", ""] if value.ci is None else [repr(value.ci[0]), repr(value.ci[1])]
         if value.undefined:
             reasons.append(f"{name}: {value.undefined}")
+    distinct = {reason.split(": ", 1)[1] for reason in reasons}
+    if len(reasons) == len(CSV_STATS) and len(distinct) == 1:
+        reasons = [f"all statistics: {distinct.pop()}"]
     return row + ["; ".join(reasons)]
 
 

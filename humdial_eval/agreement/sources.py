@@ -40,6 +40,7 @@ class Source:
     turn_ids: dict[ItemKey, int | None] = field(default_factory=dict)
     runs: list[RunFolder] = field(default_factory=list)
     excluded_rule_scored: int = 0
+    duplicate_judgments: int = 0  # same item, judge and repeat on two lines: the later line is ignored
 
     def systems(self) -> list[str]:
         return sorted({key.system for key, _ in self.scores})
@@ -92,9 +93,13 @@ def _add_judgments(source: Source, run: RunFolder, judge: str, include_rule_scor
         primary = row.repeat <= best_repeat.get(key, row.repeat)
         if primary:
             best_repeat[key] = row.repeat
+        label = f"repeat {row.repeat}"
+        if any(label in source.ratings.get((key, dim), {}) for dim in row.scores):
+            source.duplicate_judgments += 1
+            continue
         for dimension, score in row.scores.items():
             unit = (key, dimension)
-            source.ratings.setdefault(unit, {})[f"repeat {row.repeat}"] = score
+            source.ratings.setdefault(unit, {})[label] = score
             if primary:
                 source.scores[unit] = float(score)
 

@@ -79,6 +79,10 @@ def test_degenerate_groups_are_explained_not_nan(tmp_path: Path) -> None:
     assert "only 2 paired" in record["kappa_quadratic"]["undefined"]
     no_overlap = _record(data, "a", "b", "T2", "Clarity_Logic")
     assert no_overlap["n"] == 0 and no_overlap["exact"]["undefined"] == "no items scored by both sources"
+    with (out / "agreement.csv").open(encoding="utf-8") as handle:
+        rows = {(r["task"], r["dimension"]): r for r in csv.DictReader(handle)}
+    assert rows[("T2", "Clarity_Logic")]["undefined"] == "all statistics: no items scored by both sources"
+    assert rows[("T2", "Clarity_Logic")]["kappa_quadratic"] == ""
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "nan" not in report.lower().replace("granularity", "")
     assert "no items scored by both sources" in report

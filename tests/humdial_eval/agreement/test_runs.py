@@ -72,6 +72,9 @@ def test_repeats_keep_the_first_as_the_score(tmp_path: Path) -> None:
     (unit,) = [u for u in source.scores if u[1] == "Added_Value"]
     assert source.scores[unit] == 1.0
     assert source.ratings[unit] == {"repeat 1": 5, "repeat 0": 1, "repeat 2": 3}
+    again = rows + t1_rows([(5, 5, 5)], repeat=0)
+    (source,) = judge_sources([read_run(write_run(tmp_path / "r2", again), "r2", issues)], issues)
+    assert source.duplicate_judgments == 1 and source.scores[unit] == 1.0
 
 
 def test_human_source_needs_a_system_when_there_are_several() -> None:
