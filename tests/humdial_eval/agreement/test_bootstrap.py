@@ -14,7 +14,7 @@ from humdial_eval.agreement.bootstrap import (
 )
 from humdial_eval.agreement.pairwise import STATISTICS
 from tests.humdial_eval.agreement import handcalc
-from tests.humdial_eval.agreement.conftest import make_pair
+from tests.humdial_eval.agreement.tables import make_pair
 
 RNG = np.random.default_rng(7)
 A = RNG.choice([1, 3, 5], 40).tolist()

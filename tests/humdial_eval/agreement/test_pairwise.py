@@ -11,7 +11,7 @@ import pytest
 
 from humdial_eval.agreement.pairwise import describe_pair
 from tests.humdial_eval.agreement import handcalc
-from tests.humdial_eval.agreement.conftest import make_pair
+from tests.humdial_eval.agreement.tables import make_pair
 
 # Ten items on {1, 3, 5}: 5 exact matches, 4 one step apart, 1 two steps apart (1 vs 5).
 A = [1, 1, 3, 3, 3, 5, 5, 5, 3, 1]
