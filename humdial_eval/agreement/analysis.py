@@ -112,7 +112,16 @@ def analyse(runs: list[RunFolder], sources: list[Source], options: AgreementOpti
         result.notes.extend(run.notes)
         if run.failed:
             result.notes.append(f"{run.label}: {run.failed} failed judgment(s) are not scores and were left out")
+    judged = {unit for s in sources if s.kind == "judge" for unit in s.scores}
     for source in sources:
+        unmatched = sorted({unit[0] for unit in source.scores if unit not in judged}) if source.kind == "human" else []
+        if unmatched:
+            example = unmatched[0]
+            result.notes.append(
+                f"{source.name}: {len(unmatched)} rated item(s) match no judged item, e.g. {example.language} "
+                f"{example.task} {example.dialogue_id} of system {example.system!r} (check dialogue ids and "
+                "the system column); they count for inter-rater reliability only"
+            )
         if source.duplicate_judgments:
             result.notes.append(
                 f"{source.name}: {source.duplicate_judgments} line(s) repeat an item, judge and meta.repeat already "

@@ -15,7 +15,6 @@ import jinja2
 
 from humdial_eval.agreement import plots
 from humdial_eval.agreement.analysis import AgreementResult, PairRecord
-from humdial_eval.agreement.estimate import Estimate
 from humdial_eval.agreement.pairing import ALL
 
 PAIR_COLUMNS = ["n", "exact", "adjacent", "κw (quadratic)", "α (ordinal)", "Spearman ρ", "Kendall τb", "Pearson r",
@@ -270,5 +269,3 @@ def _markdown_cell(text: object) -> str:
         .replace("\n", " ").replace("\r", " ")
     )
 
-
-__all__ = ["write_report", "build_sections", "Estimate"]

@@ -95,6 +95,7 @@ def test_human_ratings_and_reliability(tmp_path: Path) -> None:
     for rater, table in raters.items():
         for i, row in enumerate(table):
             lines.append(f"en,T1,en_t1_{i:03d},Added_Value,{rater},{row[2]}")
+    lines.append("en,T1,en_t1_typo,Added_Value,r1,3")
     (tmp_path / "h.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["agreement", str(tmp_path / "run"), "--human", str(tmp_path / "h.csv"), "--out", str(out),
@@ -106,6 +107,7 @@ def test_human_ratings_and_reliability(tmp_path: Path) -> None:
     assert record["n"] == 8
     assert record["pearson_r"]["value"] == pytest.approx(handcalc.pearson(judge, mean))
     assert record["mean_difference"]["value"] == pytest.approx(sum(j - m for j, m in zip(judge, mean)) / 8)
+    assert any("1 rated item(s) match no judged item, e.g. en T1 en_t1_typo" in n for n in data["notes"])
     (rel,) = [r for r in data["human_reliability"] if r["dimension"] == "Added_Value" and r["language"] == "all"]
     assert rel["raters"] == 3 and rel["items"] == 8
     units = [[a[2], b[2], c[2]] for a, b, c in zip(J2, J1, J2)]
