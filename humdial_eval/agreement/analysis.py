@@ -112,9 +112,9 @@ def analyse(runs: list[RunFolder], sources: list[Source], options: AgreementOpti
         result.notes.extend(run.notes)
         if run.failed:
             result.notes.append(f"{run.label}: {run.failed} failed judgment(s) are not scores and were left out")
-    judged = {unit for s in sources if s.kind == "judge" for unit in s.scores}
+    judged = {key for s in sources if s.kind == "judge" for key, _ in s.scores}
     for source in sources:
-        unmatched = sorted({unit[0] for unit in source.scores if unit not in judged}) if source.kind == "human" else []
+        unmatched = sorted({key for key, _ in source.scores} - judged) if source.kind == "human" else []
         if unmatched:
             example = unmatched[0]
             result.notes.append(
