@@ -86,6 +86,7 @@ class EmpathyTask(Task):
     id = "T3"
     name = "Empathy assessment"
     rubric = RUBRIC
+    prompt_template = "prompts/T3.j2"  # LLM judge prompt (Jinja2), relative to this module
 
     def __init__(self, options: dict[str, str] | None = None) -> None:
         super().__init__(options)

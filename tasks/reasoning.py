@@ -48,3 +48,4 @@ class ReasoningTask(Task):
     id = "T2"
     name = "Emotional reasoning"
     rubric = RUBRIC
+    prompt_template = "prompts/T2.j2"  # LLM judge prompt (Jinja2), relative to this module

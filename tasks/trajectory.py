@@ -48,3 +48,4 @@ class TrajectoryTask(Task):
     id = "T1"
     name = "Emotional trajectory detection"
     rubric = RUBRIC
+    prompt_template = "prompts/T1.j2"  # LLM judge prompt (Jinja2), relative to this module

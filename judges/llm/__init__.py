@@ -1,0 +1,13 @@
+"""LLM judges: the official Qwen3-Omni setup over an OpenAI-compatible API (vLLM), OpenAI, Anthropic.
+
+Backends are registered as ``humdial_eval.judges`` entry points (``openai``, ``anthropic``); the
+profiles in ``judges/profiles/`` configure them. See docs/llm-judges.md.
+"""
+
+from __future__ import annotations
+
+from judges.llm.anthropic_backend import AnthropicJudge
+from judges.llm.base import LLMJudge
+from judges.llm.openai_backend import OpenAIJudge
+
+__all__ = ["AnthropicJudge", "LLMJudge", "OpenAIJudge"]

@@ -1,0 +1,90 @@
+"""The ``anthropic`` backend: Claude through Anthropic's messages protocol, text only.
+
+Claude cannot take the T3 response audio, so this judge does not score the audio dimensions (its
+``dimensions()`` leaves them out and the results show them as not scored). Sampling parameters are
+sent only when the profile sets them, in the request body: recent Claude models accept only some of
+them, and the client no longer names them. Anthropic has no seed; the seed is still part of the
+judge's identity so that repeats are kept apart, and ``seed_sent: false`` says so in each judgment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from judges.llm.audio import AudioPayload
+from judges.llm.base import LLMJudge, Reply, Transport
+from judges.llm.retry import CallError, classify_status, retry_after_seconds
+from judges.llm.settings import LLMSettings
+
+VENDOR = "https://api.anthropic.com"
+
+
+class AnthropicJudge(LLMJudge):
+    backend = "anthropic"
+    vendor_key_env = "ANTHROPIC_API_KEY"
+    vendor_url = VENDOR
+    can_send_audio = False
+    sends_seed = False
+
+    def make_transport(self, api_key: str) -> Transport:
+        return AnthropicTransport(self.config, api_key)
+
+
+class AnthropicTransport(Transport):
+    def __init__(self, config: LLMSettings, api_key: str) -> None:
+        import anthropic  # the llm extra; imported here so the core never needs it
+
+        self._anthropic = anthropic
+        self.config = config
+        self._urls = list(config.base_urls) or [VENDOR]
+        self._clients = [
+            anthropic.AsyncAnthropic(api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0)
+            for url in self._urls
+        ]
+
+    def endpoint_names(self) -> list[str]:
+        return self._urls
+
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
+        if audio is not None:
+            raise CallError("the anthropic backend cannot send audio", retryable=False)
+        anthropic = self._anthropic
+        client = self._clients[endpoint % len(self._clients)]
+        try:
+            response = await client.messages.create(**self.arguments(prompt))
+        except anthropic.APITimeoutError as exc:
+            raise CallError(f"no answer within {self.config.request_timeout:g} s (timeout)", retryable=True) from exc
+        except anthropic.APIConnectionError as exc:
+            raise CallError(f"connection failed: {exc}", retryable=True) from exc
+        except anthropic.APIStatusError as exc:
+            status = exc.status_code
+            raise CallError(
+                f"HTTP {status}: {' '.join(str(exc.message).split())[:300]}",
+                retryable=classify_status(status),
+                status=status,
+                retry_after=retry_after_seconds(dict(exc.response.headers)),
+            ) from exc
+        except anthropic.AnthropicError as exc:
+            raise CallError(f"{type(exc).__name__}: {str(exc)[:300]}", retryable=True) from exc
+        text = "".join(getattr(block, "text", "") for block in response.content if getattr(block, "type", "") == "text")
+        usage = {"prompt_tokens": response.usage.input_tokens, "completion_tokens": response.usage.output_tokens}
+        return Reply(text=text, served_model=response.model, finish_reason=response.stop_reason, usage=usage)
+
+    def arguments(self, prompt: str) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "model": self.config.model,
+            "max_tokens": self.config.max_tokens,
+            "messages": [{"role": "user", "content": prompt}],
+        }
+        extra = dict(self.config.extra_body)
+        for key in ("temperature", "top_p", "top_k"):
+            value = getattr(self.config, key)
+            if value is not None:
+                extra[key] = value
+        if extra:
+            arguments["extra_body"] = extra
+        return arguments
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.close()

@@ -1,0 +1,75 @@
+"""Response audio as it is sent to a judge, and the record of what was sent.
+
+Serving stacks have been seen to drop audio without a word or to fail on it, so every T3 judgment
+says which audio it was given (content hash, duration) and how (``sent_as``). The file's bytes are
+sent unchanged: what the judge hears is exactly what the team submitted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+SENT_AS_INPUT_AUDIO = "input_audio content part (WAV, base64, the submitted bytes unchanged)"
+NOT_SENT_TEXT_ONLY = "not sent: this judge is text-only (profile audio: false or a text-only backend)"
+NOT_SENT_MISSING = "not sent: the submission has no response audio for this turn"
+NOT_SENT_NOT_NEEDED = "not sent: this task has no audio dimension"
+
+
+@dataclass(frozen=True)
+class AudioPayload:
+    data: bytes
+    sha256: str
+    seconds: float
+    sample_rate: int
+    channels: int
+    format: str = "wav"
+
+    def base64(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
+
+    def record(self, sent_as: str = SENT_AS_INPUT_AUDIO) -> dict[str, Any]:
+        """What the judgment's ``meta.audio`` says about it."""
+        return {
+            "sha256": self.sha256,
+            "seconds": round(self.seconds, 3),
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "bytes": len(self.data),
+            "sent_as": sent_as,
+        }
+
+
+def load_audio(path: Path) -> AudioPayload:
+    """Read a response WAV; its header gives duration and format (validation has already vetted it)."""
+    data = Path(path).read_bytes()
+    return from_bytes(data)
+
+
+def from_bytes(data: bytes) -> AudioPayload:
+    info = soundfile.info(io.BytesIO(data))
+    seconds = info.frames / info.samplerate if info.samplerate else 0.0
+    return AudioPayload(
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        seconds=seconds,
+        sample_rate=int(info.samplerate),
+        channels=int(info.channels),
+    )
+
+
+def tone(seconds: float = 2.0, rate: int = 16000, frequency: float = 440.0) -> AudioPayload:
+    """A short spoken-range test signal (a tone with a soft start and end), for the endpoint probe."""
+    t = np.arange(int(seconds * rate)) / rate
+    envelope = np.minimum(1.0, np.minimum(t, seconds - t) / 0.05)
+    signal = (0.3 * envelope * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, signal, rate, format="WAV", subtype="PCM_16")
+    return from_bytes(buffer.getvalue())

@@ -1,0 +1,276 @@
+"""What every LLM judge does the same way, whatever protocol it speaks.
+
+A backend supplies a :class:`Transport` (one request in, one :class:`Reply` out, its client's errors
+turned into :class:`CallError`); this class renders the prompt, attaches the audio, retries, parses,
+and records how the judgment was made. The API key lives only in the transport's client: it is in
+no identity, request, judgment or error message (server messages are scrubbed of it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from humdial_eval.items import EvalItem
+from humdial_eval.judgment import Judge, Judgment
+from humdial_eval.profiles import ProfileError
+from humdial_eval.rubric import Dimension
+from humdial_eval.task import Task
+from judges.llm import audio as audio_mod
+from judges.llm.audio import AudioPayload
+from judges.llm.parsing import ParseError, parse_answer
+from judges.llm.prompting import PromptLibrary, RenderedPrompt
+from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
+from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
+
+# A parse retry must not replay the same sampling: it moves the seed this far per attempt.
+PARSE_RETRY_SEED_STEP = 100_003
+MAX_RAW = 20_000
+_KEY_LIKE = re.compile(r"\b(sk|key|token)-[A-Za-z0-9_-]{12,}")
+
+
+@dataclass
+class Reply:
+    text: str | None
+    served_model: str | None = None
+    finish_reason: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+class Transport(ABC):
+    """One protocol's client(s); ``endpoint`` picks among the configured replicas."""
+
+    @abstractmethod
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply: ...
+
+    @abstractmethod
+    def endpoint_names(self) -> list[str]: ...
+
+    async def aclose(self) -> None:
+        """Close network clients."""
+
+
+@dataclass
+class _Shared:
+    """State shared by a judge and its per-repeat copies: one set of clients, one replica rotation."""
+
+    transport: Transport | None = None
+    rotation: Any = field(default_factory=itertools.count)
+    fatal: str | None = None
+
+
+class LLMJudge(Judge):
+    backend: ClassVar[str]
+    vendor_key_env: ClassVar[str]
+    vendor_url: ClassVar[str]
+    can_send_audio: ClassVar[bool] = False
+    sends_seed: ClassVar[bool] = False
+
+    def __init__(self, name: str, settings: dict[str, Any]) -> None:
+        super().__init__(name, settings)
+        self.config: LLMSettings = parse_settings(name, self.backend, dict(settings), vendor_key_env=self.vendor_key_env)
+        if self.config.audio and not self.can_send_audio:
+            raise ProfileError(f"judge profile {name!r}: the {self.backend} backend cannot send audio; set audio: false")
+        self.check_settings(self.config)
+        self._api_key = resolve_api_key(name, self.config)
+        self.concurrency = self.config.concurrency
+        self.prompts = PromptLibrary(self.config.prompt_version, {}, name)
+        self.policy = RetryPolicy(
+            self.config.max_retries, self.config.backoff_base, self.config.backoff_max, self.config.max_retry_after
+        )
+        self.repeat = 0
+        self._shared = _Shared()
+
+    # -- what a backend provides --------------------------------------------------------------
+    def check_settings(self, config: LLMSettings) -> None:
+        """Refuse settings this backend's endpoint would reject (raise ProfileError)."""
+
+    @abstractmethod
+    def make_transport(self, api_key: str) -> Transport: ...
+
+    # -- the Judge interface --------------------------------------------------------------------
+    def dimensions(self, task: Task) -> tuple[str, ...]:
+        if not self.prompts.has(task.id):
+            return ()
+        return tuple(d.key for d in task.rubric.dimensions if self.hears_audio or not d.needs_audio)
+
+    def endpoints(self) -> list[str]:
+        """The base URLs requests rotate over (the vendor's API when the profile names none)."""
+        return list(self.config.base_urls) or [self.vendor_url]
+
+    @property
+    def hears_audio(self) -> bool:
+        return self.config.audio and self.can_send_audio
+
+    def seed(self, parse_attempt: int = 0) -> int | None:
+        if self.config.seed is None:
+            return None
+        return self.config.seed + self.repeat + PARSE_RETRY_SEED_STEP * parse_attempt
+
+    def identity(self) -> dict[str, Any]:
+        identity: dict[str, Any] = {
+            "backend": self.backend,
+            "model": self.config.model,
+            "prompt_version": self.config.prompt_version,
+            "custom_prompts": self.prompts.custom_fingerprint(),
+            "sampling": self.config.sampling(),
+            "seed": self.seed(),
+            "audio": self.hears_audio,
+        }
+        if self.config.extra_body:
+            identity["extra_body"] = self.config.extra_body
+        return identity
+
+    def request(self, item: EvalItem, task: Task) -> dict[str, Any]:
+        wanted = self._wanted(item, task)
+        prompt = self.prompts.render(task, item, wanted, audio_attached=self._sends_audio(item, wanted))
+        payload = self._audio(item) if self._sends_audio(item, wanted) else None
+        return {
+            "prompt_sha256": prompt.sha256,
+            "audio_sha256": payload.sha256 if payload else None,
+            "dimensions": [d.key for d in wanted],
+        }
+
+    async def judge(self, item: EvalItem, task: Task) -> Judgment:
+        wanted = self._wanted(item, task)
+        attached = self._sends_audio(item, wanted)
+        try:
+            prompt = self.prompts.render(task, item, wanted, audio_attached=attached)
+            payload = self._audio(item) if attached else None
+        except (ProfileError, OSError, RuntimeError) as exc:
+            return self._failed(f"cannot build the request: {exc}", {})
+        meta = self._meta(task, item, prompt, payload, wanted)
+        if self._shared.fatal:
+            return self._failed(f"not sent: an earlier request of this judge failed for good ({self._shared.fatal})", meta)
+        transport = self._transport()
+        attempts = Attempts()
+        rng = random.Random(prompt.sha256)
+        raw: str | None = None
+        problem = ""
+        for parse_attempt in range(self.config.parse_retries + 1):
+            seed = self.seed(parse_attempt)
+            endpoint: list[int] = []
+
+            async def send(_: int) -> Reply:
+                endpoint.append(next(self._shared.rotation))
+                return await transport.send(prompt.text, payload, seed, endpoint[-1])
+
+            try:
+                reply = await with_retries(send, self.policy, attempts, rng=rng)
+            except CallError as error:
+                if error.fatal:
+                    self._shared.fatal = self._redact(str(error))[:300]
+                meta.update(self._attempt_meta(attempts, parse_attempt, seed))
+                return self._failed(self._redact(str(error)), meta, raw)
+            raw = self._redact(reply.text or "")[:MAX_RAW]
+            meta.update(self._attempt_meta(attempts, parse_attempt, seed))
+            meta.update(served_model=reply.served_model, finish_reason=reply.finish_reason, usage=reply.usage,
+                        endpoint=transport.endpoint_names()[endpoint[-1] % len(transport.endpoint_names())])
+            try:
+                parsed = parse_answer(reply.text, task.rubric, [d.key for d in wanted])
+            except ParseError as error:
+                problem = str(error)
+                continue
+            if parsed.clamped:
+                meta["clamped"] = parsed.clamped
+            if parsed.salvaged:
+                meta["salvaged"] = True
+            return Judgment(judge=self.name, status="ok", scores=parsed.scores,
+                            rationale=self._redact(parsed.rationale), raw=raw, meta=meta)
+        tries = self.config.parse_retries + 1
+        return self._failed(f"unparsable answer after {tries} attempt(s): {problem}", meta, raw)
+
+    async def ask(self, prompt: str, audio: AudioPayload | None = None) -> Reply:
+        """One request outside the judging flow (the endpoint probe), with the judge's retry policy."""
+        transport = self._transport()
+
+        async def send(_: int) -> Reply:
+            return await transport.send(prompt, audio, self.seed(), next(self._shared.rotation))
+
+        try:
+            return await with_retries(send, self.policy, Attempts())
+        except CallError as error:
+            raise CallError(self._redact(str(error)), retryable=error.retryable, status=error.status) from None
+
+    def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
+        self.prompts = PromptLibrary(self.config.prompt_version, files, self.name)
+        return True
+
+    async def aclose(self) -> None:
+        if self._shared.transport is not None:
+            await self._shared.transport.aclose()
+            self._shared.transport = None
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _transport(self) -> Transport:
+        if self._shared.transport is None:
+            self._shared.transport = self.make_transport(self._api_key)
+        return self._shared.transport
+
+    def _wanted(self, item: EvalItem, task: Task) -> list[Dimension]:
+        """This judge's dimensions, less the audio ones when the item has no audio (the runner scores those)."""
+        keys = set(self.dimensions(task))
+        return [d for d in task.rubric.dimensions if d.key in keys and (item.response_audio or not d.needs_audio)]
+
+    def _sends_audio(self, item: EvalItem, wanted: list[Dimension]) -> bool:
+        return item.response_audio is not None and any(d.needs_audio for d in wanted)
+
+    def _audio(self, item: EvalItem) -> AudioPayload:
+        path = Path(item.response_audio)  # type: ignore[arg-type]
+        stat = path.stat()
+        return _cached_audio(str(path), stat.st_mtime_ns, stat.st_size)
+
+    def _meta(
+        self, task: Task, item: EvalItem, prompt: RenderedPrompt, payload: AudioPayload | None, wanted: list[Dimension]
+    ) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "judge_backend": self.backend,
+            "model": self.config.model,
+            "prompt_version": self.config.prompt_version,
+            "prompt_sha256": prompt.sha256,
+            "template_sha256": prompt.template.sha256[:16],
+            "template_custom": prompt.template.custom,
+            "sampling": self.config.sampling(),
+            "dimensions": [d.key for d in wanted],
+        }
+        if any(d.needs_audio for d in task.rubric.dimensions):
+            if payload is not None:
+                meta["audio"] = payload.record()
+            elif not self.hears_audio:
+                meta["audio"] = {"sent_as": audio_mod.NOT_SENT_TEXT_ONLY}
+            else:
+                meta["audio"] = {"sent_as": audio_mod.NOT_SENT_MISSING}
+        return meta
+
+    def _attempt_meta(self, attempts: Attempts, parse_attempt: int, seed: int | None) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "seed": seed,
+            "seed_sent": self.sends_seed and seed is not None,
+            "requests": attempts.requests,
+            "parse_attempts": parse_attempt + 1,
+        }
+        if attempts.errors:
+            meta["request_errors"] = [self._redact(e) for e in attempts.errors[-5:]]
+        return meta
+
+    def _failed(self, error: str, meta: dict[str, Any], raw: str | None = None) -> Judgment:
+        return Judgment(judge=self.name, status="failed", error=self._redact(error), raw=raw, meta=meta)
+
+    def _redact(self, text: str) -> str:
+        """Server messages sometimes echo the credentials they were sent; never let them through."""
+        if self.config.api_key_env and len(self._api_key) >= 4:
+            text = text.replace(self._api_key, "[redacted]")
+        return _KEY_LIKE.sub("[redacted]", text)
+
+
+@lru_cache(maxsize=32)
+def _cached_audio(path: str, mtime_ns: int, size: int) -> AudioPayload:
+    """The cache key, request and call all need the same file: read and hash it once."""
+    return audio_mod.load_audio(Path(path))

@@ -1,0 +1,119 @@
+"""The ``openai`` backend: OpenAI's chat-completions protocol, as spoken by OpenAI and by vLLM.
+
+This is the official setup's backend: Qwen3-Omni served by vLLM on one or more replicas, with the
+T3 response audio sent as an ``input_audio`` content part. ``top_k`` is not part of OpenAI's own API;
+it travels in the request body for self-hosted servers (vLLM reads it there) and is refused for
+api.openai.com, which rejects unknown fields.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from humdial_eval.profiles import ProfileError
+from judges.llm.audio import AudioPayload
+from judges.llm.base import LLMJudge, Reply, Transport
+from judges.llm.retry import CallError, classify_status, retry_after_seconds
+from judges.llm.settings import LLMSettings
+
+VENDOR = "https://api.openai.com/v1"
+
+
+class OpenAIJudge(LLMJudge):
+    backend = "openai"
+    vendor_key_env = "OPENAI_API_KEY"
+    vendor_url = VENDOR
+    can_send_audio = True
+    sends_seed = True
+
+    def check_settings(self, config: LLMSettings) -> None:
+        if config.top_k is not None and not config.base_urls:
+            raise ProfileError(
+                f"judge profile {self.name!r}: top_k is not accepted by the OpenAI API; remove it, or set base_url "
+                "to a server that takes it (vLLM)"
+            )
+
+    def make_transport(self, api_key: str) -> Transport:
+        return OpenAITransport(self.config, api_key)
+
+
+class OpenAITransport(Transport):
+    def __init__(self, config: LLMSettings, api_key: str) -> None:
+        import openai  # the llm extra; imported here so the core never needs it
+
+        self._openai = openai
+        self.config = config
+        self._urls = list(config.base_urls) or [VENDOR]
+        self._clients = [
+            openai.AsyncOpenAI(api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0)
+            for url in self._urls
+        ]
+
+    def endpoint_names(self) -> list[str]:
+        return self._urls
+
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
+        openai = self._openai
+        client = self._clients[endpoint % len(self._clients)]
+        try:
+            response = await client.chat.completions.create(**self.arguments(prompt, audio, seed))
+        except openai.APITimeoutError as exc:
+            raise CallError(f"no answer within {self.config.request_timeout:g} s (timeout)", retryable=True) from exc
+        except openai.APIConnectionError as exc:
+            raise CallError(f"connection failed: {exc}", retryable=True) from exc
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            raise CallError(
+                f"HTTP {status}: {_short(exc.message)}",
+                retryable=classify_status(status),
+                status=status,
+                retry_after=retry_after_seconds(dict(exc.response.headers)),
+            ) from exc
+        except openai.OpenAIError as exc:  # malformed responses and the like
+            raise CallError(f"{type(exc).__name__}: {_short(str(exc))}", retryable=True) from exc
+        choice = response.choices[0] if response.choices else None
+        usage: dict[str, int] = {}
+        if response.usage is not None:
+            usage = {"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens}
+        return Reply(
+            text=choice.message.content if choice is not None else None,
+            served_model=response.model,
+            finish_reason=choice.finish_reason if choice is not None else None,
+            usage=usage,
+        )
+
+    def arguments(self, prompt: str, audio: AudioPayload | None, seed: int | None) -> dict[str, Any]:
+        """The request body: text alone as a plain string (the most widely accepted form), audio as a part."""
+        content: Any = prompt
+        if audio is not None:
+            content = [
+                {"type": "input_audio", "input_audio": {"data": audio.base64(), "format": audio.format}},
+                {"type": "text", "text": prompt},
+            ]
+        arguments: dict[str, Any] = {
+            "model": self.config.model,
+            "messages": [{"role": "user", "content": content}],
+            "max_completion_tokens": self.config.max_tokens,
+        }
+        for key in ("temperature", "top_p"):
+            value = getattr(self.config, key)
+            if value is not None:
+                arguments[key] = value
+        if seed is not None:
+            arguments["seed"] = seed
+        extra = dict(self.config.extra_body)
+        if self.config.top_k is not None:
+            extra["top_k"] = self.config.top_k
+        if extra:
+            arguments["extra_body"] = extra
+        return arguments
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.close()
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = re.sub(r"^Error code: \d+ - ", "", " ".join(str(text).split()))
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,1 @@
+"""Judge prompt templates of the task plugins (Jinja2, one per task, versioned on their first line)."""

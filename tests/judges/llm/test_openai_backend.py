@@ -1,0 +1,180 @@
+"""The OpenAI-protocol judge against a real local server, through the real ``openai`` client."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from humdial_eval.registry import task_class
+from judges.llm.samples import sample_item
+from tests.conftest import write_wav
+from tests.judges.llm.fake_server import FakeJudgeServer, Scripted
+from tests.judges.llm.helpers import judge_once, make_judge
+
+GOOD_T1 = '{"scores": {"Accuracy_Completeness": 5, "Depth_Granularity": 3, "Added_Value": 1}, "rationale": "fine"}'
+Profile = Callable[..., Path]
+
+
+def test_request_carries_model_sampling_seed_and_top_k(server: FakeJudgeServer, profile: Profile) -> None:
+    judge = make_judge(profile(server, temperature=0.6, top_p=0.95, top_k=20, max_tokens=512, seed=7))
+    judgment = judge_once(judge)
+    assert judgment.status == "ok" and set(judgment.scores) == set(task_class("T1").rubric.keys())
+    (call,) = server.calls
+    assert call.path == "/v1/chat/completions"
+    body = call.body
+    assert (body["model"], body["temperature"], body["top_p"], body["top_k"], body["seed"]) == ("test-omni", 0.6, 0.95, 20, 7)
+    assert body["max_completion_tokens"] == 512
+    meta = judgment.meta
+    assert meta["seed"] == 7 and meta["seed_sent"] and meta["model"] == "test-omni" and meta["prompt_version"] == "humdial-v1"
+    assert meta["prompt_sha256"] == hashlib.sha256(call.prompt.encode()).hexdigest()
+    assert meta["sampling"] == {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "max_tokens": 512}
+
+
+@pytest.mark.parametrize(
+    "answer, expected, clamped",
+    [
+        ("```json\n" + GOOD_T1 + "\n```\nHope this helps!", {"Accuracy_Completeness": 5, "Depth_Granularity": 3, "Added_Value": 1}, {}),
+        ('{"scores": {"Accuracy_Completeness": "4", "Depth_Granularity": 9, "Added_Value": 0}}',
+         {"Accuracy_Completeness": 3, "Depth_Granularity": 5, "Added_Value": 1},
+         {"Accuracy_Completeness": "4", "Depth_Granularity": 9, "Added_Value": 0}),
+    ],
+)
+def test_fenced_and_off_scale_answers(server: FakeJudgeServer, profile: Profile, answer: str,
+                                      expected: dict[str, int], clamped: dict[str, object]) -> None:
+    server.enqueue(Scripted(content=answer))
+    judgment = judge_once(make_judge(profile(server)))
+    assert (judgment.status, judgment.scores, judgment.meta.get("clamped", {})) == ("ok", expected, clamped)
+
+
+def test_a_truncated_answer_is_asked_again_with_a_new_seed(server: FakeJudgeServer, profile: Profile) -> None:
+    server.enqueue(Scripted(content='{"scores": {"Accuracy_Completeness": 5, "Depth_Gran'), Scripted(content=GOOD_T1))
+    judgment = judge_once(make_judge(profile(server, seed=3)))
+    assert judgment.status == "ok" and judgment.meta["parse_attempts"] == 2
+    assert [c.seed for c in server.calls] == [3, 3 + 100_003]
+
+
+def test_an_answer_that_stays_unparsable_fails_with_the_raw_answer_kept(server: FakeJudgeServer, profile: Profile) -> None:
+    server.enqueue(Scripted(content="I would rather not say."), Scripted(content='{"Accuracy_Completeness": 5'))
+    judgment = judge_once(make_judge(profile(server, parse_retries=1)))
+    assert judgment.status == "failed" and len(server.calls) == 2
+    assert "unparsable answer after 2 attempt(s)" in (judgment.error or "") and "Depth_Granularity" in (judgment.error or "")
+    assert judgment.raw == '{"Accuracy_Completeness": 5' and judgment.scores == {}
+
+
+def test_429_honours_retry_after(server: FakeJudgeServer, profile: Profile) -> None:
+    server.enqueue(Scripted(status=429, headers={"Retry-After": "0.4"}, body={"error": {"message": "slow down"}}))
+    started = time.monotonic()
+    judgment = judge_once(make_judge(profile(server, backoff_base=0.001, backoff_max=0.002)))
+    waited = time.monotonic() - started
+    assert judgment.status == "ok" and judgment.meta["requests"] == 2 and waited >= 0.4
+    assert "HTTP 429" in judgment.meta["request_errors"][0]
+
+
+def test_500s_are_retried_and_then_give_up(server: FakeJudgeServer, profile: Profile) -> None:
+    server.enqueue(Scripted(status=500, body={"error": {"message": "boom"}}))
+    assert judge_once(make_judge(profile(server))).meta["requests"] == 2
+    server.calls.clear()
+    server.enqueue(*[Scripted(status=503, body={"error": {"message": "down"}})] * 3)
+    judgment = judge_once(make_judge(profile(server, max_retries=2)))
+    assert judgment.status == "failed" and "HTTP 503" in (judgment.error or "") and len(server.calls) == 3
+
+
+def test_a_hang_past_the_timeout_is_cut_and_retried(server: FakeJudgeServer, profile: Profile) -> None:
+    server.enqueue(Scripted(delay=3.0, content=GOOD_T1))
+    started = time.monotonic()
+    judgment = judge_once(make_judge(profile(server, request_timeout=0.4)))
+    assert judgment.status == "ok" and judgment.meta["requests"] == 2 and time.monotonic() - started < 2.5
+    assert "timeout" in judgment.meta["request_errors"][0]
+
+
+def test_a_bad_request_is_not_retried(server: FakeJudgeServer, profile: Profile) -> None:
+    server.enqueue(Scripted(status=400, body={"error": {"message": "context too long"}}))
+    judgment = judge_once(make_judge(profile(server)))
+    assert judgment.status == "failed" and "HTTP 400" in (judgment.error or "") and len(server.calls) == 1
+
+
+def test_a_rejected_key_stops_the_judge_and_never_leaks(server: FakeJudgeServer, profile: Profile,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk-live-THIS-IS-SECRET-0123456789"
+    monkeypatch.setenv("TEST_JUDGE_KEY", secret)
+    server.enqueue(Scripted(status=401, body={"error": {"message": f"Incorrect API key provided: {secret}"}}))
+    judge = make_judge(profile(server, api_key_env="TEST_JUDGE_KEY"))
+    task = task_class("T1")()
+
+    async def two() -> list:
+        try:
+            return [await judge.judge(sample_item("T1"), task) for _ in range(2)]
+        finally:
+            await judge.aclose()
+
+    first, second = asyncio.run(two())
+    assert server.calls[0].headers["authorization"] == f"Bearer {secret}"  # the key did reach the server
+    assert len(server.calls) == 1  # ... but no second request after a 401
+    assert first.status == second.status == "failed" and "not sent" in (second.error or "")
+    for judgment in (first, second):
+        assert secret not in json.dumps(judgment.to_dict()) and "[redacted]" in (judgment.error or "")
+
+
+def test_replicas_take_turns_and_a_retry_moves_to_the_next(profile: Profile) -> None:
+    first, second = FakeJudgeServer().start(), FakeJudgeServer().start()
+    try:
+        judge = make_judge(profile([first, second]))
+        task = task_class("T1")()
+        items = [dataclasses.replace(sample_item("T1"), dialogue_id=f"d{i}") for i in range(4)]
+
+        async def all_items() -> list:
+            try:
+                return [await judge.judge(item, task) for item in items]
+            finally:
+                await judge.aclose()
+
+        assert all(j.status == "ok" for j in asyncio.run(all_items()))
+        assert (len(first.calls), len(second.calls)) == (2, 2)
+        first.enqueue(Scripted(status=502, body={"error": {"message": "bad gateway"}}))
+        judge = make_judge(profile([first, second]))
+        judgment = judge_once(judge)
+        assert judgment.status == "ok" and judgment.meta["endpoint"] == second.url
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_t3_audio_reaches_the_judge_and_is_recorded(server: FakeJudgeServer, profile: Profile, tmp_path: Path) -> None:
+    wav = write_wav(tmp_path / "reply.wav", seconds=0.75)
+    item = dataclasses.replace(sample_item("T3"), response_audio=wav)
+    judgment = judge_once(make_judge(profile(server)), "T3", item)
+    assert judgment.status == "ok" and set(judgment.scores) == set(task_class("T3").rubric.keys())
+    (call,) = server.calls
+    assert call.audio == wav.read_bytes()  # the submitted bytes, unchanged
+    assert call.body["messages"][0]["content"][0]["input_audio"]["format"] == "wav"
+    audio = judgment.meta["audio"]
+    assert audio["sha256"] == hashlib.sha256(wav.read_bytes()).hexdigest() and audio["seconds"] == 0.75
+    assert audio["sent_as"].startswith("input_audio")
+
+
+def test_a_text_only_judge_sends_no_audio_and_asks_only_the_text_dimension(server: FakeJudgeServer, profile: Profile,
+                                                                          tmp_path: Path) -> None:
+    item = dataclasses.replace(sample_item("T3"), response_audio=write_wav(tmp_path / "reply.wav"))
+    judgment = judge_once(make_judge(profile(server, audio=False)), "T3", item)
+    (call,) = server.calls
+    assert call.audio is None and isinstance(call.body["messages"][0]["content"], str)
+    assert call.asked == ["textual_empathy_insight"] and list(judgment.scores) == ["textual_empathy_insight"]
+    assert judgment.meta["audio"]["sent_as"].startswith("not sent: this judge is text-only")
+
+
+def test_identity_separates_everything_that_changes_answers(server: FakeJudgeServer, profile: Profile) -> None:
+    task, item = task_class("T1")(), sample_item("T1")
+    base = make_judge(profile(server, temperature=0.6, seed=0))
+    key = base.cache_key(item, task)
+    for change in ({"temperature": 0.7}, {"seed": 1}, {"model": "other"}, {"top_p": 0.9}, {"max_tokens": 100}):
+        assert make_judge(profile(server, **{"temperature": 0.6, "seed": 0, **change})).cache_key(item, task) != key
+    assert base.for_repeat(1).cache_key(item, task) != key and base.for_repeat(1).seed() == 1
+    moved = make_judge(profile(server, temperature=0.6, seed=0, base_url="http://127.0.0.1:9/v1"))
+    assert moved.cache_key(item, task) == key  # where the model is served does not change its answers
