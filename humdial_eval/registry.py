@@ -34,10 +34,11 @@ def task_classes() -> dict[str, Any]:
 
 
 def task_class(task_id: str) -> Any:
-    classes = task_classes()
-    if task_id not in classes:
-        raise PluginError(f"no task plugin named {task_id!r}; installed: {', '.join(classes) or 'none'}")
-    return classes[task_id]
+    """Load only the task asked for, so a broken plugin for another task cannot get in the way."""
+    entries = _entries(TASK_GROUP)
+    if task_id not in entries:
+        raise PluginError(f"no task plugin named {task_id!r}; installed: {', '.join(sorted(entries)) or 'none'}")
+    return entries[task_id].load()
 
 
 def judge_factory(backend: str) -> Callable[..., Any]:
