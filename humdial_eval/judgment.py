@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from humdial_eval.items import EvalItem
@@ -43,10 +46,23 @@ class Judge(ABC):
     """A scorer of EvalItems. Subclasses are created from a judge profile (see ``profiles``)."""
 
     concurrency: int = 1
+    repeat: int = 0
 
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         self.name = name
         self.settings = settings
+
+    def for_repeat(self, repeat: int) -> "Judge":
+        """This judge making its ``repeat``-th independent attempt (``score --repeat K``).
+
+        A shallow copy: it shares clients and state with the original. Judges that sample derive
+        their seed from ``repeat`` (it then shows in ``identity()``); the cache key always includes it.
+        """
+        if repeat == self.repeat:
+            return self
+        clone = copy.copy(self)
+        clone.repeat = repeat
+        return clone
 
     @abstractmethod
     def dimensions(self, task: Task) -> tuple[str, ...]:
@@ -74,8 +90,17 @@ class Judge(ABC):
     async def aclose(self) -> None:
         """Release network clients and the like."""
 
+    def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
+        """Substitute the prompt template of each task id in ``files`` (``score --prompt-file``).
+
+        Returns False for judges that use no prompt; may raise ValueError on a bad template.
+        """
+        return False
+
     def cache_key(self, item: EvalItem, task: Task) -> str:
-        payload = {"judge": self.identity(), "request": self.request(item, task)}
+        payload: dict[str, Any] = {"judge": self.identity(), "request": self.request(item, task)}
+        if self.repeat:
+            payload["repeat"] = self.repeat
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

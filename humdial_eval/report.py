@@ -56,6 +56,7 @@ def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Seq
         rows=table_rows(summary, tasks),
         languages=list(summary["languages"]),
         failed=failed,
+        injected=[r for r in results if "injection_suspected" in r.flags],
         fmt=fmt,
         fmt_ci=fmt_ci,
         measure_rows=measure_rows(summary),

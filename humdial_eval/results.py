@@ -11,6 +11,7 @@ FLAG_LANGUAGE_RULE = "language_rule"
 FLAG_MISSING_RESPONSE = "missing_response"
 FLAG_MISSING_AUDIO = "missing_audio"
 FLAG_CACHED = "cached"
+FLAG_FAILED_MIN = "failed_scored_min"  # a failed judgment scored the minimum (--on-failure min)
 # The judge name of a record no judge made: an item of a task that no judge of the profile applies to.
 NO_JUDGE = "(none)"
 

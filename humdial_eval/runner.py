@@ -1,8 +1,10 @@
 """Turns loaded inputs into item results: build EvalItems, apply the benchmark's rules, ask the judges.
 
 Rules that fix a score without a judge (wrong language, missing response, missing audio) live here,
-once, so no judge can forget them. Every judgment is looked up in the store before a judge is asked
-and written to it as soon as it arrives.
+once, so no judge can forget them, and so does the prompt-injection check of every response. Every
+judgment is looked up in the store before a judge is asked and written to it as soon as it arrives
+(one row per judgment, committed at once), so a run killed at any point resumes with nothing lost or
+asked twice. ``repeats`` asks each judge K times (``meta.repeat`` = 0..K-1, each a complete run).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from dataclasses import dataclass
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from humdial_eval.injection import FLAG_INJECTION, InjectionHit, describe, scan_item
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment
 from humdial_eval.language import language_mismatch
 from humdial_eval.results import (
     FLAG_CACHED,
+    FLAG_FAILED_MIN,
     FLAG_LANGUAGE_RULE,
     FLAG_MISSING_AUDIO,
     FLAG_MISSING_RESPONSE,
@@ -29,12 +33,19 @@ from humdial_eval.task import MissingResponse, Task
 from humdial_eval.validate import Inputs
 
 
+ON_FAILURE = ("exclude", "min")
+
+
 @dataclass(frozen=True)
 class _Work:
     task: Task
     item: EvalItem
     judge: Judge
     index: int
+    hits: tuple[InjectionHit, ...] = ()
+    on_failure: str = "exclude"
+    repeats: int = 1
+    base: Judge | None = None  # the judge whose concurrency limit applies (repeats share it)
 
 
 def run_judging(
@@ -44,12 +55,26 @@ def run_judging(
     store: JudgmentStore | None,
     *,
     show_progress: bool = False,
+    repeats: int = 1,
+    on_failure: str = "exclude",
 ) -> list[ItemResult]:
-    return asyncio.run(_run(inputs, tasks, judges, store, show_progress))
+    """``on_failure``: ``exclude`` (default) leaves a failed judgment out of the means, counted;
+    ``min`` scores it the minimum on each dimension the judge was to score (the official behaviour)."""
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    if on_failure not in ON_FAILURE:
+        raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}")
+    return asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure))
 
 
 async def _run(
-    inputs: Inputs, tasks: Sequence[Task], judges: Sequence[Judge], store: JudgmentStore | None, show_progress: bool
+    inputs: Inputs,
+    tasks: Sequence[Task],
+    judges: Sequence[Judge],
+    store: JudgmentStore | None,
+    show_progress: bool,
+    repeats: int = 1,
+    on_failure: str = "exclude",
 ) -> list[ItemResult]:
     results: list[ItemResult | None] = []
     work: list[_Work] = []
@@ -62,28 +87,32 @@ async def _run(
             for gold in gold_file.dialogues.values():
                 submitted = submitted_file.dialogues.get(gold.dialogue_id) if submitted_file else None
                 built = task.build_item(gold, submitted)
+                hits = tuple(scan_item(built)) if isinstance(built, EvalItem) else ()
                 asked = [judge for judge in judges if judge.applies_to(task)]
                 if not asked:
-                    results.append(_unjudged_result(task, language, gold.dialogue_id, built))
+                    results.append(_flag_injection(_unjudged_result(task, language, gold.dialogue_id, built), hits))
                     continue
-                for judge in asked:
+                mismatch = None
+                if isinstance(built, EvalItem) and built.response_text:
+                    mismatch = language_mismatch(built.response_text, language)
+                for judge, repeat in ((j, r) for j in asked for r in range(repeats)):
                     if isinstance(built, MissingResponse):
                         results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
-                                                    FLAG_MISSING_RESPONSE, built.reason, built.meta))
+                                                    FLAG_MISSING_RESPONSE, built.reason, built.meta, repeat, repeats))
                         continue
-                    mismatch = language_mismatch(built.response_text, language) if built.response_text else None
                     if mismatch:
-                        results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
-                                                    FLAG_LANGUAGE_RULE, f"response is in {mismatch}, test set is {language}",
-                                                    built.meta))
+                        rule = _rule_result(task, judge, language, gold.dialogue_id, built.turn_id, FLAG_LANGUAGE_RULE,
+                                            f"response is in {mismatch}, test set is {language}", built.meta,
+                                            repeat, repeats)
+                        results.append(_flag_injection(rule, hits))
                         continue
-                    work.append(_Work(task, built, judge, len(results)))
+                    work.append(_Work(task, built, judge.for_repeat(repeat), len(results), hits, on_failure, repeats, judge))
                     results.append(None)
     semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
     with _progress(show_progress, len(work)) as (progress, bar):
 
         async def one(unit: _Work) -> None:
-            async with semaphores[id(unit.judge)]:
+            async with semaphores[id(unit.base or unit.judge)]:
                 results[unit.index] = await _judge_one(unit, store)
             if progress is not None:
                 progress.advance(bar)
@@ -109,26 +138,44 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None) -> ItemResult:
             judgment = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
         if store is not None:
             store.put(key, (item.task, item.language, item.dialogue_id, item.turn_id), judgment)
-    scores = dict(judgment.scores)
+    scores = dict(judgment.scores) if judgment.status == "ok" else {}
     if item.response_audio is None and judgment.status == "ok":
         audio_dims = [d for d in task.rubric.dimensions if d.needs_audio and d.key in judge.dimensions(task)]
         if audio_dims:
             flags.append(FLAG_MISSING_AUDIO)
             scores.update({d.key: d.scale.minimum for d in audio_dims})
-    return ItemResult(
+    meta = {**item.meta, **judgment.meta}
+    if unit.repeats > 1:
+        meta["repeat"] = judge.repeat
+    if judgment.status != "ok":
+        if judgment.raw:
+            meta["raw_answer"] = judgment.raw
+        if unit.on_failure == "min":
+            flags.append(FLAG_FAILED_MIN)
+            scores = {key: task.rubric.dimension(key).scale.minimum for key in judge.dimensions(task)}
+    result = ItemResult(
         task=item.task,
         language=item.language,
         dialogue_id=item.dialogue_id,
         turn_id=item.turn_id,
         judge=judge.name,
         status=judgment.status,
-        scores=scores if judgment.status == "ok" else {},
+        scores=scores,
         rationale=judgment.rationale,
         error=judgment.error,
         flags=flags,
         measures=judgment.measures,
-        meta={**item.meta, **judgment.meta},
+        meta=meta,
     )
+    return _flag_injection(result, unit.hits)
+
+
+def _flag_injection(result: ItemResult, hits: Sequence[InjectionHit]) -> ItemResult:
+    """Mark a result whose response (or an earlier one of the system) seems to address the judge."""
+    if hits:
+        result.flags.append(FLAG_INJECTION)
+        result.meta["injection"] = describe(hits)
+    return result
 
 
 def _on_scale(task: Task, scores: dict[str, int]) -> dict[str, int]:
@@ -166,8 +213,13 @@ def _rule_result(
     flag: str,
     reason: str,
     item_meta: dict | None = None,
+    repeat: int = 0,
+    repeats: int = 1,
 ) -> ItemResult:
-    """Every dimension this judge would score gets the minimum: the benchmark's rule, not a judgment."""
+    """Every dimension this judge would score gets the minimum: the benchmark's rule, not a judgment.
+
+    Under ``--repeat K`` the rule's record is written once per repeat, so that each repeat is a
+    complete run on its own (``meta.repeat`` selects one)."""
     scores = {key: task.rubric.dimension(key).scale.minimum for key in judge.dimensions(task)}
     return ItemResult(
         task=task.id,
@@ -179,7 +231,7 @@ def _rule_result(
         scores=scores,
         rationale=f"{flag}: {reason}; every dimension scores the minimum",
         flags=[flag],
-        meta={**task.item_meta(), **(item_meta or {})},
+        meta={**task.item_meta(), **(item_meta or {}), **({"repeat": repeat} if repeats > 1 else {})},
     )
 
 

@@ -1,7 +1,7 @@
 """Aggregation: dimension means, task averages, per-language and overall finals, bootstrap intervals.
 
-Pure functions over item results. Failed judgments are excluded and counted; a dimension that no judge
-scored is missing (``None``), and so is any final that needs it. Intervals are percentile bootstrap
+Pure functions over item results. Failed judgments are excluded and counted (unless ``--on-failure
+min`` scored them the minimum, flagged ``failed_scored_min``); a dimension that no judge scored is missing (``None``), and so is any final that needs it. Intervals are percentile bootstrap
 intervals from :func:`scipy.stats.bootstrap`, resampling dialogues within each task and language
 independently, which is how the test set was drawn.
 """
@@ -18,7 +18,14 @@ from scipy import stats
 from humdial_eval.formula import AVG, OFFICIAL_WEIGHTS, component_name, renormalised_weights, weighted_final
 from humdial_eval.judgment import Judge
 from humdial_eval.measures import summarise_measures, summarise_supplementary
-from humdial_eval.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_AUDIO, FLAG_MISSING_RESPONSE, ItemResult
+from humdial_eval.injection import FLAG_INJECTION
+from humdial_eval.results import (
+    FLAG_FAILED_MIN,
+    FLAG_LANGUAGE_RULE,
+    FLAG_MISSING_AUDIO,
+    FLAG_MISSING_RESPONSE,
+    ItemResult,
+)
 from humdial_eval.task import Task
 
 
@@ -50,22 +57,38 @@ def primary_judges(tasks: Sequence[Task], judges: Sequence[Judge]) -> dict[tuple
     return owners
 
 
+REPEAT_AGGREGATES = {"mean": np.mean, "median": np.median}
+
+
+def counts_in_means(result: ItemResult) -> bool:
+    """An ``ok`` judgment, or a failed one that ``--on-failure min`` scored the minimum."""
+    return result.status == "ok" or (result.status == "failed" and FLAG_FAILED_MIN in result.flags)
+
+
 def build_blocks(
-    results: Sequence[ItemResult], tasks: Sequence[Task], owners: dict[tuple[str, str], str], languages: Sequence[str]
+    results: Sequence[ItemResult],
+    tasks: Sequence[Task],
+    owners: dict[tuple[str, str], str],
+    languages: Sequence[str],
+    repeat_aggregate: str = "mean",
 ) -> list[Block]:
+    """One row per dialogue; repeated judgments of an item (``--repeat``) are first reduced to one
+    value per dimension with ``repeat_aggregate`` (mean or median), so repeats never weigh an item more."""
+    aggregate = REPEAT_AGGREGATES[repeat_aggregate]
     blocks: list[Block] = []
     for task in tasks:
         keys = task.rubric.keys()
         weights = _column_weights(task.id, keys)
         for language in languages:
-            rows: dict[str, list[float]] = {}
+            values: dict[str, list[list[float]]] = {}
             for result in results:
-                if result.task != task.id or result.language != language or result.status != "ok":
+                if result.task != task.id or result.language != language or not counts_in_means(result):
                     continue
-                row = rows.setdefault(result.dialogue_id, [np.nan] * len(keys))
+                cells = values.setdefault(result.dialogue_id, [[] for _ in keys])
                 for column, key in enumerate(keys):
                     if owners.get((task.id, key)) == result.judge and key in result.scores:
-                        row[column] = float(result.scores[key])
+                        cells[column].append(float(result.scores[key]))
+            rows = {d: [float(aggregate(c)) if c else np.nan for c in cells] for d, cells in values.items()}
             if rows or any(r.task == task.id and r.language == language for r in results):
                 matrix = np.array(list(rows.values()), dtype=float).reshape(len(rows), len(keys))
                 blocks.append(Block(task.id, language, keys, matrix, weights))
@@ -92,12 +115,13 @@ def summarise(
     judges: Sequence[Judge],
     languages: Sequence[str],
     settings: BootstrapSettings = BootstrapSettings(),
+    repeat_aggregate: str = "mean",
 ) -> dict[str, Any]:
     measures = summarise_measures(results, languages)
     supplementary = summarise_supplementary(results, tasks, languages)
     tasks = [task for task in tasks if task.rubric.dimensions]  # rubric-less tasks summarise themselves
     owners = primary_judges(tasks, judges)
-    blocks = build_blocks(results, tasks, owners, languages)
+    blocks = build_blocks(results, tasks, owners, languages, repeat_aggregate)
     rng = np.random.default_rng(settings.seed)
     summary: dict[str, Any] = {"languages": {}}
     language_blocks: dict[str, list[Block]] = {}
@@ -214,4 +238,6 @@ def _counts(results: Sequence[ItemResult]) -> dict[str, int]:
         FLAG_LANGUAGE_RULE: sum(FLAG_LANGUAGE_RULE in r.flags for r in results),
         FLAG_MISSING_RESPONSE: sum(FLAG_MISSING_RESPONSE in r.flags for r in results),
         FLAG_MISSING_AUDIO: sum(FLAG_MISSING_AUDIO in r.flags for r in results),
+        FLAG_FAILED_MIN: sum(FLAG_FAILED_MIN in r.flags for r in results),
+        FLAG_INJECTION: sum(FLAG_INJECTION in r.flags for r in results),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from humdial_eval.judgment import Judgment
@@ -32,9 +32,14 @@ CREATE TABLE IF NOT EXISTS judgments (
 
 @dataclass(frozen=True)
 class StoreStats:
+    """``judgments`` and ``by_judge`` count reusable (ok) judgments; failed ones are counted apart."""
+
     judgments: int
     by_judge: dict[str, int]
     path: Path
+    failed: int = 0
+    by_task: dict[str, int] = field(default_factory=dict)
+    failed_by_judge: dict[str, int] = field(default_factory=dict)
 
 
 class JudgmentStore:
@@ -64,15 +69,33 @@ class JudgmentStore:
         )
 
     def stats(self) -> StoreStats:
-        rows = self._db.execute("SELECT judge, COUNT(*) FROM judgments WHERE status = 'ok' GROUP BY judge").fetchall()
-        by_judge = {judge: count for judge, count in rows}
-        return StoreStats(judgments=sum(by_judge.values()), by_judge=by_judge, path=self.path)
+        def grouped(column: str, status: str) -> dict[str, int]:
+            rows = self._db.execute(
+                f"SELECT {column}, COUNT(*) FROM judgments WHERE status = ? GROUP BY {column} ORDER BY {column}", (status,)
+            ).fetchall()
+            return {str(name): count for name, count in rows}
 
-    def clear(self, judge: str | None = None) -> int:
-        if judge is None:
-            cursor = self._db.execute("DELETE FROM judgments")
-        else:
-            cursor = self._db.execute("DELETE FROM judgments WHERE judge = ?", (judge,))
+        by_judge = grouped("judge", "ok")
+        failed_by_judge = grouped("judge", "failed")
+        return StoreStats(
+            judgments=sum(by_judge.values()),
+            by_judge=by_judge,
+            path=self.path,
+            failed=sum(failed_by_judge.values()),
+            by_task=grouped("task", "ok"),
+            failed_by_judge=failed_by_judge,
+        )
+
+    def clear(self, judge: str | None = None, *, failed_only: bool = False) -> int:
+        """Delete judgments (all, one judge's, and/or only the failed ones); returns how many."""
+        where, params = [], []
+        if judge is not None:
+            where.append("judge = ?")
+            params.append(judge)
+        if failed_only:
+            where.append("status = 'failed'")
+        sql = "DELETE FROM judgments" + (f" WHERE {' AND '.join(where)}" if where else "")
+        cursor = self._db.execute(sql, params)
         return cursor.rowcount
 
     def close(self) -> None:
