@@ -184,3 +184,40 @@ def test_the_key_reaches_no_output_even_when_the_server_echoes_it(dataset: Datas
     assert b"redacted" in stored
     for blob in [stored, *(p.read_bytes() for p in out.iterdir()), streams.out.encode(), streams.err.encode()]:
         assert secret.encode() not in blob and b"SECRET-abcdefghij" not in blob
+
+
+def test_the_bundled_sample_scores_with_the_official_profile(tmp_path: Path, server: FakeJudgeServer) -> None:
+    """The shipped Qwen3-Omni profile, pointed at a local OpenAI-compatible server, scores examples/."""
+    import yaml
+
+    repo = Path(__file__).resolve().parents[3]
+    official = yaml.safe_load((repo / "judges/profiles/qwen3-omni-vllm.yaml").read_text())
+    judge = tmp_path / "qwen3-omni-local.yaml"
+    judge.write_text(yaml.safe_dump({**official, "base_url": server.url}))
+    out = tmp_path / "out"
+    assert main(["score", str(repo / "examples/submission"), "--testset", str(repo / "examples/testset"),
+                 "--out", str(out), "--judge", str(judge), "--bootstrap", "100", "--no-progress"]) == 0
+    result = summary(out)
+    assert result["final"] is not None and result["counts"]["failed"] == 0
+    judged = [line for line in items(out) if not line["flags"]]
+    assert len(server.calls) == len(judged) > 0
+    assert {call.body["model"] for call in server.calls} == {"Qwen3-Omni-30B-A3B-Instruct"}
+    assert {(c.body["temperature"], c.body["top_p"], c.body["top_k"]) for c in server.calls} == {(0.6, 0.95, 20)}
+    assert all(call.audio is not None for call in server.calls if "empathy assessment" in call.prompt)
+
+
+@pytest.mark.parametrize("setting, flag", [(3, []), (8, ["--concurrency", "2"])])
+def test_concurrency_bounds_the_requests_in_flight(dataset: Dataset, tmp_path: Path, profile: Profile,
+                                                   setting: int, flag: list[str]) -> None:
+    def slow(call: Call) -> Scripted:
+        reply = judge_like(call)
+        reply.delay = 0.1
+        return reply
+
+    server = FakeJudgeServer(responder=slow).start()
+    try:
+        assert score(dataset, tmp_path / "o", profile(server, concurrency=setting), "--repeat", "2", *flag) == 0
+    finally:
+        server.stop()
+    expected = int(flag[1]) if flag else setting
+    assert server.max_in_flight == expected and len(server.calls) == 12
