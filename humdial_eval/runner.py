@@ -125,18 +125,23 @@ async def _run(
 
 async def _judge_one(unit: _Work, store: JudgmentStore | None) -> ItemResult:
     task, item, judge = unit.task, unit.item, unit.judge
-    key = judge.cache_key(item, task)
     flags: list[str] = []
-    judgment = store.get(key) if store else None
-    if judgment is not None:
-        flags.append(FLAG_CACHED)
+    try:
+        key: str | None = judge.cache_key(item, task)
+    except Exception as exc:  # e.g. an unreadable file: this item fails, the run goes on
+        key = None
+        judgment: Judgment | None = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
     else:
+        judgment = store.get(key) if store else None
+        if judgment is not None:
+            flags.append(FLAG_CACHED)
+    if judgment is None:
         try:
             judgment = await judge.judge(item, task)
             judgment.scores = _on_scale(task, judgment.scores)
         except Exception as exc:  # a judge bug must cost one item, not the run
             judgment = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
-        if store is not None:
+        if store is not None and key is not None:
             store.put(key, (item.task, item.language, item.dialogue_id, item.turn_id), judgment)
     scores = dict(judgment.scores) if judgment.status == "ok" else {}
     if item.response_audio is None and judgment.status == "ok":

@@ -23,6 +23,10 @@ NOT_SENT_MISSING = "not sent: the submission has no response audio for this turn
 NOT_SENT_NOT_NEEDED = "not sent: this task has no audio dimension"
 
 
+class AudioError(ValueError):
+    """The response audio cannot be sent as a WAV (unreadable, empty, or another container)."""
+
+
 @dataclass(frozen=True)
 class AudioPayload:
     data: bytes
@@ -48,13 +52,28 @@ class AudioPayload:
 
 
 def load_audio(path: Path) -> AudioPayload:
-    """Read a response WAV; its header gives duration and format (validation has already vetted it)."""
-    data = Path(path).read_bytes()
+    """Read a response WAV; its header gives duration and format.
+
+    Scoring goes on when validation found errors, so a broken or non-WAV file can arrive here: it is
+    refused (the judgment fails with the reason) rather than sent under a wrong format label.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise AudioError(f"response audio unreadable: {exc.strerror or exc}") from exc
     return from_bytes(data)
 
 
 def from_bytes(data: bytes) -> AudioPayload:
-    info = soundfile.info(io.BytesIO(data))
+    try:
+        info = soundfile.info(io.BytesIO(data))
+    except (RuntimeError, TypeError, ValueError) as exc:  # libsndfile errors are RuntimeErrors
+        detail = str(exc).split(":")[-1].strip() or type(exc).__name__
+        raise AudioError(f"response audio is not a readable WAV ({detail})") from None
+    if info.format != "WAV":
+        raise AudioError(f"response audio is {info.format}, not WAV: not sent")
+    if info.frames == 0:
+        raise AudioError("response audio holds no samples: not sent")
     seconds = info.frames / info.samplerate if info.samplerate else 0.0
     return AudioPayload(
         data=data,

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judge, Judgment
+from humdial_eval.judgment import Judge, Judgment, item_fingerprint
 from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension
 from humdial_eval.task import Task
 from judges.llm import audio as audio_mod
-from judges.llm.audio import AudioPayload
+from judges.llm.audio import AudioError, AudioPayload
 from judges.llm.parsing import ParseError, parse_answer
 from judges.llm.prompting import PromptLibrary, RenderedPrompt
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
@@ -130,12 +130,16 @@ class LLMJudge(Judge):
 
     def request(self, item: EvalItem, task: Task) -> dict[str, Any]:
         wanted = self._wanted(item, task)
-        prompt = self.prompts.render(task, item, wanted, audio_attached=self._sends_audio(item, wanted))
-        payload = self._audio(item) if self._sends_audio(item, wanted) else None
+        dimensions = [d.key for d in wanted]
+        try:
+            prompt = self.prompts.render(task, item, wanted, audio_attached=self._sends_audio(item, wanted))
+            payload = self._audio(item) if self._sends_audio(item, wanted) else None
+        except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
+            return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
         return {
             "prompt_sha256": prompt.sha256,
             "audio_sha256": payload.sha256 if payload else None,
-            "dimensions": [d.key for d in wanted],
+            "dimensions": dimensions,
         }
 
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
@@ -144,8 +148,11 @@ class LLMJudge(Judge):
         try:
             prompt = self.prompts.render(task, item, wanted, audio_attached=attached)
             payload = self._audio(item) if attached else None
-        except (ProfileError, OSError, RuntimeError) as exc:
-            return self._failed(f"cannot build the request: {exc}", {})
+        except (ProfileError, AudioError) as exc:
+            meta: dict[str, Any] = {"judge_backend": self.backend, "model": self.config.model}
+            if isinstance(exc, AudioError):
+                meta["audio"] = {"sent_as": f"not sent: {exc}"}
+            return self._failed(f"cannot build the request: {exc}", meta)
         meta = self._meta(task, item, prompt, payload, wanted)
         if self._shared.fatal:
             return self._failed(f"not sent: an earlier request of this judge failed for good ({self._shared.fatal})", meta)

@@ -178,3 +178,22 @@ def test_identity_separates_everything_that_changes_answers(server: FakeJudgeSer
     assert base.for_repeat(1).cache_key(item, task) != key and base.for_repeat(1).seed() == 1
     moved = make_judge(profile(server, temperature=0.6, seed=0, base_url="http://127.0.0.1:9/v1"))
     assert moved.cache_key(item, task) == key  # where the model is served does not change its answers
+
+
+@pytest.mark.parametrize("kind", ["ogg", "garbage", "empty"])
+def test_audio_that_is_not_a_usable_wav_is_refused_not_mislabelled(server: FakeJudgeServer, profile: Profile,
+                                                                   tmp_path: Path, kind: str) -> None:
+    import numpy as np
+    import soundfile
+
+    path = tmp_path / "reply.wav"
+    if kind == "ogg":
+        soundfile.write(str(path), np.zeros(1600, dtype=np.float32), 16000, format="OGG", subtype="VORBIS")
+    else:
+        path.write_bytes(b"RIFF\x00\x00garbage" if kind == "garbage" else b"")
+    item = dataclasses.replace(sample_item("T3"), response_audio=path)
+    judge = make_judge(profile(server))
+    assert judge.request(item, task_class("T3")())["unsendable"]  # the cache key can still be computed
+    judgment = judge_once(judge, "T3", item)
+    assert judgment.status == "failed" and "not sent" in judgment.meta["audio"]["sent_as"] and not server.calls
+    assert ("OGG" in (judgment.error or "")) == (kind == "ogg")
