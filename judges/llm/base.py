@@ -33,7 +33,7 @@ from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 # A parse retry must not replay the same sampling: it moves the seed this far per attempt.
 PARSE_RETRY_SEED_STEP = 100_003
 MAX_RAW = 20_000
-_KEY_LIKE = re.compile(r"\b(sk|key|token)-[A-Za-z0-9_-]{12,}")
+_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")  # the shape of OpenAI and Anthropic keys
 
 
 @dataclass

@@ -124,9 +124,10 @@ def _base_urls(where: str, value: Any) -> tuple[str, ...]:
         raise ProfileError(f"{where}: field 'base_url' is an empty list")
     cleaned = []
     for url in urls:
-        if not isinstance(url, str) or not re.match(r"https?://[^\s/@]+(/\S*)?$", url):
+        if not isinstance(url, str) or not re.match(r"https?://[^\s/@?#]+(/[^\s?#]*)?$", url):
             raise ProfileError(
-                f"{where}: field 'base_url' must be http(s)://host[:port]/path without credentials, not {url!r}"
+                f"{where}: field 'base_url' must be http(s)://host[:port]/path without credentials or query, "
+                f"not {url!r}"
             )
         cleaned.append(url.rstrip("/"))
     return tuple(cleaned)

@@ -114,10 +114,11 @@ def test_prompt_file_substitutes_a_template(dataset: Dataset, tmp_path: Path, se
     custom = tmp_path / "t1.j2"
     custom.write_text("MY OWN T1 PROMPT {{ fence(response_text) }} Answer JSON: "
                       '{% for d in dimensions %}"{{ d.key }}": <score> {% endfor %}')
-    out = tmp_path / "out"
-    assert score(dataset, out, profile(server), "--prompt-file", f"T1={custom}") == 0
+    out, judge = tmp_path / "out", profile(server)
+    assert score(dataset, tmp_path / "shipped", judge) == 0 and len(server.calls) == 6
+    assert score(dataset, out, judge, "--prompt-file", f"T1={custom}") == 0
     t1_prompts = [call.prompt for call in server.calls if call.prompt.startswith("MY OWN T1 PROMPT")]
-    assert len(t1_prompts) == 2 and len(server.calls) == 6
+    assert len(t1_prompts) == 2 and len(server.calls) == 12  # no judgment of the shipped prompts is reused
     result = summary(out)
     assert result["options"]["prompt_files"] == {"T1": str(custom)}
     assert list(result["judges"][0]["identity"]["custom_prompts"]) == ["T1"]

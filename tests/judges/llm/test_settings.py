@@ -54,6 +54,7 @@ def test_hosted_profiles_need_their_key_variable(monkeypatch: pytest.MonkeyPatch
         ({"audio": "yes"}, "field 'audio' must be true or false"),
         ({"base_url": "ftp://x"}, "field 'base_url'"),
         ({"base_url": "http://user:pw@host/v1"}, "without credentials"),
+        ({"base_url": "http://host/v1?api_key=abc"}, "without credentials or query"),
         ({"api_key_env": "sk-abc123"}, "variable name"),
         ({"model": ""}, "field 'model' is required"),
         ({"prompt_version": "humdial-v9"}, "prompt_version 'humdial-v9' is not available"),
