@@ -154,11 +154,13 @@ class LLMJudge(Judge):
                 meta["audio"] = {"sent_as": f"not sent: {exc}"}
             return self._failed(f"cannot build the request: {exc}", meta)
         meta = self._meta(task, item, prompt, payload, wanted)
+        if not wanted:  # e.g. only audio dimensions and no audio: the runner's rules score them
+            return Judgment(judge=self.name, status="ok", rationale="nothing for this judge to ask", meta=meta)
         if self._shared.fatal:
             return self._failed(f"not sent: an earlier request of this judge failed for good ({self._shared.fatal})", meta)
         transport = self._transport()
         attempts = Attempts()
-        rng = random.Random(prompt.sha256)
+        rng = random.Random()  # jitter exists to spread concurrent retries apart
         raw: str | None = None
         problem = ""
         for parse_attempt in range(self.config.parse_retries + 1):
