@@ -123,6 +123,8 @@ def resolve_model(name: str, settings: Mapping[str, Any], what: str, *, required
     if folder not in (None, ""):
         expanded = os.path.expanduser(os.path.expandvars(str(folder)))
         if "$" in expanded:
+            if not required:
+                return None  # an optional model left unset by the environment: the judge says it skipped
             raise ProfileError(
                 f"judge {name!r}: model_dir {folder!r} names an environment variable that is not set; "
                 f"point it at a local {what} folder (config.yaml, model.pt, ...)"

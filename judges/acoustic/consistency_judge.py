@@ -18,7 +18,8 @@ from judges.acoustic.base import AcousticJudge, model_fingerprint, resolve_model
 from judges.acoustic.pool import Outcome
 from judges.acoustic.transcription import AsrSpec, error_rate
 
-SKIP_NOTE = "skipped: no ASR model configured (set model_dir or model in the asr-consistency profile)"
+SKIP_NOTE = ("skipped: no ASR model configured (set HUMDIAL_ASR_DIR for the shipped profile, or model_dir / model "
+             "in your own asr-consistency profile)")
 
 
 class AsrConsistencyJudge(AcousticJudge):

@@ -9,7 +9,7 @@ import pytest
 
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import ProfileError
+from humdial_eval.profiles import ProfileError, build_judges
 from judges.acoustic import AsrConsistencyJudge
 from judges.acoustic.transcription import error_rate, normalise_text
 from tasks.empathy import EmpathyTask
@@ -80,6 +80,14 @@ def test_without_a_model_every_item_is_skipped_with_a_note(tmp_path: Path) -> No
     (result,) = run(judge, [item(write_wav(tmp_path / "a.wav", tone(200, 1.0)), "hello")])
     assert result.status == "ok" and result.measures == {}
     assert "no ASR model configured" in result.rationale and result.meta["skipped"]
+
+
+def test_shipped_profile_with_the_variable_unset_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUMDIAL_ASR_DIR", raising=False)
+    (judge,) = build_judges("asr-consistency")
+    assert not judge.available
+    (result,) = run(judge, [item(Path("never-read.wav"), "hello")])
+    assert result.status == "ok" and "HUMDIAL_ASR_DIR" in result.rationale
 
 
 def test_corrupt_audio_fails_that_item(tmp_path: Path) -> None:
