@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -87,6 +87,8 @@ async def _run(
             for gold in gold_file.dialogues.values():
                 submitted = submitted_file.dialogues.get(gold.dialogue_id) if submitted_file else None
                 built = task.build_item(gold, submitted)
+                if isinstance(built, EvalItem) and built.response_audio in inputs.unusable_audio:
+                    built = replace(built, response_audio=None)  # refused by validation: scored as absent
                 hits = tuple(scan_item(built)) if isinstance(built, EvalItem) else ()
                 asked = [judge for judge in judges if judge.applies_to(task)]
                 if not asked:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from humdial_eval import layout
@@ -28,6 +28,9 @@ class Inputs:
     testset: TestSet
     submission: Submission
     issues: IssueLog
+    # Response audio that validation refused (unreadable, not WAV, absurd size): scorers never see it,
+    # and the item is scored as one without audio.
+    unusable_audio: set[Path] = field(default_factory=set)
 
 
 @contextmanager
@@ -65,11 +68,13 @@ def _load_and_check(
     submission = load_submission(submission_path, issues, tasks=task_ids, languages=list(languages))
     for issue in testset_issues.issues:
         issues.issues.append(replace(issue, file=f"[test set] {issue.file}"))
-    check_submission(testset, submission, tasks, issues)
-    return Inputs(testset=testset, submission=submission, issues=issues)
+    unusable = check_submission(testset, submission, tasks, issues)
+    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable)
 
 
-def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[Task], issues: IssueLog) -> None:
+def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[Task], issues: IssueLog) -> set[Path]:
+    """Report every problem into ``issues``; return the response audio files that must not be scored."""
+    unusable: set[Path] = set()
     by_id = {task.id: task for task in tasks}
     for (language, task_id), gold_file in sorted(testset.files.items()):
         task = by_id[task_id]
@@ -78,25 +83,28 @@ def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[T
         if submitted_file is None:
             issues.add("missing_file", f"the submission has no {expected.name} for {language}", file=expected)
             continue
-        _check_file(gold_file, submitted_file, task, issues)
+        _check_file(gold_file, submitted_file, task, issues, unusable)
         if task.needs_response_audio:
             _check_unexpected_audio(submission, language, task_id, submitted_file, issues)
+    return unusable
 
 
-def _check_file(gold_file: DialogueFile, submitted_file: DialogueFile, task: Task, issues: IssueLog) -> None:
+def _check_file(
+    gold_file: DialogueFile, submitted_file: DialogueFile, task: Task, issues: IssueLog, unusable: set[Path]
+) -> None:
     path = submitted_file.path
     for dialogue_id, gold in gold_file.dialogues.items():
         submitted = submitted_file.dialogues.get(dialogue_id)
         if submitted is None:
             issues.add("missing_dialogue", "dialogue of the test set is missing", file=path, dialogue_id=dialogue_id)
             continue
-        _check_dialogue(gold, submitted, task, issues)
+        _check_dialogue(gold, submitted, task, issues, unusable)
     for dialogue_id, extra in submitted_file.dialogues.items():
         if dialogue_id not in gold_file.dialogues:
             issues.warn("extra_dialogue", "dialogue is not in the test set; ignored", file=path, line=extra.line, dialogue_id=dialogue_id)
 
 
-def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: IssueLog) -> None:
+def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: IssueLog, unusable: set[Path]) -> None:
     where = {"file": submitted.source, "line": submitted.line, "dialogue_id": gold.dialogue_id}
     evaluated = task.evaluated_turn(gold)
     needs_audio = task.needs_response_audio
@@ -110,8 +118,11 @@ def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: Iss
             severity = Severity.ERROR if is_evaluated else Severity.WARNING
             note = "the evaluated turn has no response" if is_evaluated else "no response (this turn is not scored)"
             issues.add("empty_response", note, turn_id=turn.turn_id, field="response_text", severity=severity, **where)
-        if needs_audio and is_evaluated:
-            _check_response_audio(turn.response_audio, submitted, turn.turn_id, task, issues, where)
+        if needs_audio and is_evaluated and not _check_response_audio(
+            turn.response_audio, submitted, turn.turn_id, task, issues, where
+        ):
+            if turn.response_audio is not None:
+                unusable.add(turn.response_audio)
     gold_ids = {t.turn_id for t in gold.turns}
     for turn in submitted.turns:
         if turn.turn_id not in gold_ids:
@@ -121,27 +132,31 @@ def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: Iss
 
 def _check_response_audio(
     audio: Path | None, submitted: Dialogue, turn_id: int, task: Task, issues: IssueLog, where: dict[str, object]
-) -> None:
-    field = "response_audio"
+) -> bool:
+    """Report the audio's problems; True when it is fit to score."""
+    field_name = "response_audio"
     if audio is None:
         expected = layout.response_audio_name(submitted.dialogue_id, turn_id)
         issues.add(
             "missing_audio",
             f"the evaluated turn has no response audio (expected HD-Track1-{task.id}/{expected})",
             turn_id=turn_id,
-            field=field,
+            field=field_name,
             **where,  # type: ignore[arg-type]
         )
-        return
+        return False
+    fit = True
     for problem in check_wav(audio):
+        fit = fit and not problem.fatal
         issues.add(
             problem.code,
             f"{audio.name}: {problem.message}",
             turn_id=turn_id,
-            field=field,
+            field=field_name,
             severity=Severity.ERROR if problem.fatal else Severity.WARNING,
             **where,  # type: ignore[arg-type]
         )
+    return fit
 
 
 def _check_unexpected_audio(

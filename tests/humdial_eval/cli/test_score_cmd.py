@@ -150,3 +150,15 @@ def test_bundled_sample_scores_offline(tmp_path: Path, capsys: pytest.CaptureFix
         for task in ("T1", "T2"):
             assert 1 <= summary["languages"][language][task]["avg"] <= 5
     assert summary["final"] is None and summary["final_partial"] is not None
+
+
+def test_audio_refused_by_validation_is_scored_as_missing(dataset: Dataset, tmp_path: Path) -> None:
+    dataset.response_wav("en", "en_t3_a", 3).write_bytes(b"RIFF\x00\x00\x00\x00WAVEbroken")
+    out = tmp_path / "out"
+    # prosody-d3 scores T3 D3 from the audio; the refused file must never reach it.
+    assert score(dataset, out, "--judge", "prosody-d3", "--tasks", "T3") == 0
+    result = item(out, "en_t3_a")
+    assert result.status == "ok" and "missing_audio" in result.flags
+    assert result.scores["audio_quality_naturalness"] == 1
+    other = item(out, "zh_t3_a")
+    assert "missing_audio" not in other.flags
