@@ -31,6 +31,12 @@ class ItemResult:
     measures: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def judged(self) -> bool:
+        """True when a judge actually scored this item (not a rule, not a failure, not an unjudged task)."""
+        rule_flags = {FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, FLAG_FAILED_MIN}
+        return self.status == "ok" and self.judge != NO_JUDGE and not rule_flags.intersection(self.flags)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     print_table(console, summary, tasks)
     console.print(f"Wrote {args.out}/items.jsonl, summary.json, summary.csv, report.md", markup=False, highlight=False)
     _print_warnings(err, summary["counts"], args.on_failure)
+    if summary["counts"].get("failed") and not any(r.judged for r in results):
+        err.print("error: every judgment failed; check the judge (e.g. `humdial-eval judge probe PROFILE`)",
+                  markup=False, highlight=False)
+        return EXIT_INVALID
     return EXIT_OK
 
 

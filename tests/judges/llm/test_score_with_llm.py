@@ -173,12 +173,13 @@ def test_the_key_reaches_no_output_even_when_the_server_echoes_it(dataset: Datas
     server = FakeJudgeServer(responder=echo).start()
     try:
         out, cache = tmp_path / "out", tmp_path / "store.sqlite"
-        assert score(dataset, out, profile(server, api_key_env="TEST_KEY"), "--cache", str(cache)) == 0
+        # Every judgment failed: the outputs are still written, and the exit code says so.
+        assert score(dataset, out, profile(server, api_key_env="TEST_KEY"), "--cache", str(cache)) == 1
     finally:
         server.stop()
     assert all(line["status"] == "failed" for line in items(out))
     streams = capsys.readouterr()
-    assert "judgment(s) failed" in streams.err
+    assert "judgment(s) failed" in streams.err and "every judgment failed" in streams.err
     with sqlite3.connect(cache) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite*"))
