@@ -1,0 +1,262 @@
+"""``humdial-eval baseline data|train|infer|evaluate``: the reference model from the command line.
+
+Multi-process training goes through torchrun, e.g.
+``torchrun --nproc-per-node 2 -m humdial_eval.cli.main baseline train --config tiny --data D --out C``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from humdial_eval import layout
+from humdial_eval.cli.main import EXIT_OK, UserError
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("baseline", help="the reference IEAT spoken language model: data, train, infer, evaluate")
+    commands = parser.add_subparsers(dest="baseline_command", metavar="{data,train,infer,evaluate}")
+    parser.set_defaults(func=lambda args: _usage(parser))
+
+    data = commands.add_parser("data", help="write a synthetic bilingual training set and held-out test split")
+    data.add_argument("--out", type=Path, required=True, help="folder to create (gets train/ and test/)")
+    data.add_argument("--train-dialogues", type=int, default=40, help="training dialogues per task and language (40)")
+    data.add_argument("--test-dialogues", type=int, default=8, help="held-out dialogues per task and language (8)")
+    data.add_argument("--languages", default="zh,en", help="comma-separated languages (zh,en)")
+    data.add_argument("--voice", choices=("numpy", "espeak"), default="numpy", help="user voice: numpy tones (default) or espeak-ng")
+    data.add_argument("--seed", type=int, default=0)
+    data.add_argument("--overwrite", action="store_true", help="write into a non-empty --out")
+    data.set_defaults(func=run_data)
+
+    train = commands.add_parser("train", help="two-stage training (stage 1 then stage 2)")
+    train.add_argument("--config", required=True, help="a YAML path or a shipped config name (tiny, paper)")
+    train.add_argument("--data", type=Path, required=True, help="training data in the test-set layout ({zh,en}/HD-Track1-T{n}.jsonl + wavs)")
+    train.add_argument("--out", type=Path, required=True, help="checkpoint folder (final model; stage1/ holds the stage-1 model)")
+    train.add_argument("--resume", action="store_true", help="continue the run saved in --out exactly where it stopped")
+    train.add_argument("--stop-after", type=int, metavar="N", help="stop (with a resumable state) after N optimiser steps")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config field, e.g. stages.stage1.steps=50")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(func=run_train)
+
+    infer = commands.add_parser("infer", help="answer a test set and write a submission folder")
+    _add_model_arguments(infer)
+    infer.add_argument("--out", type=Path, required=True, help="submission folder (HD-Track1/ is created inside unless --out is named so)")
+    infer.add_argument("--speak-tasks", default="T3", help="tasks whose turns get response audio (T3)")
+    infer.add_argument("--overwrite", action="store_true", help="replace submission files that exist")
+    infer.set_defaults(func=run_infer)
+
+    evaluate = commands.add_parser("evaluate", help="emotion-from-audio accuracy and text-speech consistency on a held-out split")
+    _add_model_arguments(evaluate)
+    evaluate.add_argument("--out", type=Path, help="write the report as JSON here")
+    evaluate.add_argument("--no-consistency", action="store_true", help="skip the (slower) consistency measurement")
+    evaluate.set_defaults(func=run_evaluate)
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", type=Path, required=True, help="a training --out folder (or its stage1/)")
+    parser.add_argument("--testset", type=Path, required=True, help="test set folder (HD-Track1-Test/ or its parent)")
+    parser.add_argument("--tasks", default="T1,T2,T3", help="comma-separated tasks (T1,T2,T3)")
+    parser.add_argument("--languages", default="zh,en", help="comma-separated languages (zh,en)")
+    parser.add_argument("--limit", type=int, help="only the first N dialogues of each file (a quick look)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")
+    parser.add_argument("--max-new-tokens", type=int, default=160, help="cap on the tokens of the thinking and of the reply (160 each)")
+    parser.add_argument("--unit-temperature", type=float, default=0.7, help="sampling temperature of speech units; 0 is greedy (0.7)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_data(args: argparse.Namespace) -> int:
+    from reference_model.synthetic.generate import generate_dataset
+    from reference_model.synthetic.voice import make_voice
+
+    languages = _languages(args.languages)
+    if args.train_dialogues < 1 or args.test_dialogues < 0:
+        raise UserError("--train-dialogues must be at least 1 and --test-dialogues at least 0")
+    if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
+        raise UserError(f"{args.out} is not empty; pass --overwrite or choose another --out")
+    try:
+        voice = make_voice(args.voice)
+    except RuntimeError as exc:
+        raise UserError(str(exc)) from exc
+    summary = generate_dataset(
+        args.out, voice, train_dialogues=args.train_dialogues, test_dialogues=args.test_dialogues,
+        languages=tuple(languages), seed=args.seed,
+    )
+    for split in ("train", "test"):
+        print(f"{split}: {summary.dialogues[split]} dialogues, {summary.turns[split]} turns -> {args.out / split}")
+    print(f"{summary.audio_seconds / 60:.1f} minutes of user audio ({voice.name} voice)")
+    return EXIT_OK
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from reference_model.checkpoint import CheckpointError
+    from reference_model.config import ConfigError, config_from_dict
+    from reference_model.prepare import DataError
+    from reference_model.training import TrainingError, train
+
+    raw = _read_config(args.config)
+    for assignment in args.set:
+        _apply_override(raw, assignment)
+    try:
+        config = config_from_dict(raw, source=str(_config_path(args.config)))
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
+    if args.stop_after is not None and args.stop_after < 1:
+        raise UserError("--stop-after must be at least 1")
+    try:
+        result = train(
+            config, args.data, args.out, resume=args.resume, stop_after=args.stop_after,
+            progress=not args.no_progress and sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr),
+        )
+    except (DataError, TrainingError, CheckpointError, ConfigError) as exc:
+        raise UserError(str(exc)) from exc
+    state = "stopped early (resume with --resume)" if result.stopped_early else "finished"
+    print(f"training {state} after {result.seconds:.0f} s; steps {result.steps}; checkpoint {args.out}")
+    return EXIT_OK
+
+
+def run_infer(args: argparse.Namespace) -> int:
+    from humdial_eval.submission_writer import SubmissionExistsError
+    from reference_model.inference import TestSetError, write_submission
+
+    bundle, testset = _load_inputs(args)
+    speak = _split(args.speak_tasks, "speak-tasks")
+    with _bar(args, testset) as advance:
+        try:
+            summary = write_submission(
+                bundle, testset, args.out, speak_tasks=speak, overwrite=args.overwrite, limit=args.limit,
+                options=_decoding(args), on_dialogue=advance,
+            )
+        except (SubmissionExistsError, TestSetError) as exc:
+            raise UserError(str(exc)) from exc
+    print(f"wrote {summary.root}: {summary.dialogues} dialogues, {summary.turns} turns, {summary.spoken} spoken replies")
+    if summary.transcript_fallbacks:
+        print(f"{summary.transcript_fallbacks} turn(s) had no user audio and were read from the transcript", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from reference_model.evaluation import evaluate
+
+    bundle, testset = _load_inputs(args)
+    passes = 1 if args.no_consistency else 2
+    with _bar(args, testset, passes) as advance:
+        report = evaluate(
+            bundle, testset, limit=args.limit, consistency=not args.no_consistency, options=_decoding(args), on_dialogue=advance
+        )
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return EXIT_OK
+
+
+def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
+    import torch
+
+    from reference_model.checkpoint import CheckpointError, load_bundle
+    from reference_model.inference import TestSetError, read_testset
+
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be at least 1")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no GPU is available")
+    try:
+        bundle = load_bundle(args.checkpoint, args.device)
+        testset = read_testset(args.testset, _split(args.tasks, "tasks"), _languages(args.languages))
+    except (CheckpointError, TestSetError) as exc:
+        raise UserError(str(exc)) from exc
+    return bundle, testset
+
+
+def _decoding(args: argparse.Namespace) -> Any:
+    from reference_model.decoding import DecodingOptions
+
+    if args.max_new_tokens < 1 or args.unit_temperature < 0:
+        raise UserError("--max-new-tokens must be at least 1 and --unit-temperature at least 0")
+    return DecodingOptions(
+        max_thinking_tokens=args.max_new_tokens, max_reply_tokens=args.max_new_tokens, unit_temperature=args.unit_temperature
+    )
+
+
+def _bar(args: argparse.Namespace, testset: Any, passes: int = 1) -> Any:
+    import contextlib
+
+    total = passes * sum(min(len(f.dialogues), args.limit or len(f.dialogues)) for f in testset.files.values())
+    if args.no_progress or not sys.stderr.isatty():
+        return contextlib.nullcontext(lambda: None)
+    from rich.progress import Progress
+
+    @contextlib.contextmanager
+    def bar() -> Any:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("dialogues", total=total)
+            yield lambda: progress.advance(task)
+
+    return bar()
+
+
+def _config_path(spec: str) -> Path:
+    path = Path(spec)
+    if path.is_file():
+        return path
+    shipped = CONFIG_DIR / f"{spec}.yaml"
+    if shipped.is_file():
+        return shipped
+    names = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.yaml")))
+    raise UserError(f"config {spec!r} not found (not a file; shipped configs: {names})")
+
+
+def _read_config(spec: str) -> dict[str, Any]:
+    path = _config_path(spec)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the config: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: a config must be a YAML mapping")
+    return data
+
+
+def _apply_override(raw: dict[str, Any], assignment: str) -> None:
+    key, sep, value = assignment.partition("=")
+    if not sep or not key.strip():
+        raise UserError(f"--set {assignment!r}: expected KEY=VALUE, e.g. stages.stage1.steps=50")
+    node = raw
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise UserError(f"--set {assignment!r}: {part} is not a section")
+        node = child
+    try:
+        node[parts[-1]] = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        raise UserError(f"--set {assignment!r}: the value is not valid YAML: {exc}") from exc
+
+
+def _split(value: str, name: str) -> list[str]:
+    items = [part.strip() for part in value.split(",") if part.strip()]
+    if not items:
+        raise UserError(f"--{name} is empty")
+    return items
+
+
+def _languages(value: str) -> list[str]:
+    chosen = _split(value, "languages")
+    unknown = [lang for lang in chosen if lang not in layout.LANGUAGES]
+    if unknown:
+        raise UserError(f"unknown language(s) {', '.join(unknown)}; the benchmark has {', '.join(layout.LANGUAGES)}")
+    return chosen

@@ -1,0 +1,118 @@
+"""Listen, think, write, speak: generating one turn's response with the trained model.
+
+The prompt ends at ``<|assistant|>``; the decoder then forces ``<think>``, writes the thinking until
+``</think>``, writes the reply until ``<|eot|>``, and, when asked to speak, feeds ``<|speak|>`` and
+lets the speech head produce units until it predicts the end of speech. Text is greedy (with
+special tokens other than the expected closer masked out); units are sampled at a low temperature
+from a generator seeded per turn, so the same checkpoint gives the same submission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from reference_model import tokenizer as tk
+from reference_model.checkpoint import Bundle
+from reference_model.model import DecodeStep
+from reference_model.packing import Packer, TurnView, collate
+from reference_model.tokenizer import SPECIAL_TOKENS
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    max_thinking_tokens: int = 160
+    max_reply_tokens: int = 160
+    min_units: int = 10
+    unit_temperature: float = 0.7
+    unit_top_k: int = 8
+
+
+@dataclass
+class Generated:
+    thinking: str
+    reply: str
+    units: np.ndarray | None
+
+
+class Decoder:
+    def __init__(self, bundle: Bundle, features: Callable[[int], np.ndarray], feature_frames: Callable[[int], int],
+                 options: DecodingOptions = DecodingOptions()) -> None:
+        self.bundle = bundle
+        self.model = bundle.model
+        self.tok = bundle.tokenizer
+        self.features = features
+        self.options = options
+        self.packer = Packer(self.tok, bundle.config.data, self.model.speech_positions, feature_frames)
+        self.device = next(self.model.parameters()).device
+        specials = torch.tensor([self.tok.special_id(t) for t in SPECIAL_TOKENS])
+        vocab = self.model.lm.get_output_embeddings().weight.shape[0]
+        self._blocked = torch.zeros(vocab, dtype=torch.bool)
+        self._blocked[specials] = True
+        self._blocked[self.tok.vocab_size :] = True  # rows a pretrained backbone pads its vocabulary with
+        self._blocked = self._blocked.to(self.device)
+
+    @torch.no_grad()
+    def respond(self, language: str, task: str, history: list[TurnView], current: TurnView, *,
+                speak: bool, seed: int = 0, think_only: bool = False) -> Generated:
+        seq = self.packer.pack(language, task, history, current, speech=current.feature_id is not None, targets=False)
+        batch = collate([seq], self.features, self.tok.special_id(tk.PAD), self.model.speech_head.end).to(self.device)
+        embeds, _ = self.model.embed(batch)
+        state = self.model.decode_step()
+        hidden = state(embeds)
+        hidden = state(self._token_embedding(self.tok.special_id(tk.THINK)))
+        thinking_ids, hidden = self._write(state, hidden, self.tok.special_id(tk.END_THINK), self.options.max_thinking_tokens)
+        thinking = self.tok.decode(thinking_ids).strip()
+        if think_only:
+            return Generated(thinking, "", None)
+        reply_ids, hidden = self._write(state, hidden, self.tok.special_id(tk.EOT), self.options.max_reply_tokens)
+        reply = self.tok.decode(reply_ids).strip()
+        units = self._speak(state, seed) if speak else None
+        return Generated(thinking, reply, units)
+
+    def _token_embedding(self, token: int) -> torch.Tensor:
+        ids = torch.tensor([[token]], device=self.device)
+        return self.model.lm.get_input_embeddings()(ids)
+
+    def _write(self, state: DecodeStep, hidden: torch.Tensor, closer: int, limit: int) -> tuple[list[int], torch.Tensor]:
+        """Greedy text until ``closer`` (which is fed, closing the segment) or ``limit`` tokens."""
+        ids: list[int] = []
+        allowed = self._blocked.clone()
+        allowed[closer] = False
+        while True:
+            logits = self.model.text_logits(hidden[:, -1]).float()[0]
+            logits[allowed] = float("-inf")
+            token = int(logits.argmax())
+            if token == closer or len(ids) >= limit:
+                hidden = state(self._token_embedding(closer))
+                return ids, hidden
+            ids.append(token)
+            hidden = state(self._token_embedding(token))
+
+    def _speak(self, state: DecodeStep, seed: int) -> np.ndarray:
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+        hidden = state(self._token_embedding(self.tok.special_id(tk.SPEAK)))
+        end = self.model.speech_head.end
+        units: list[int] = []
+        for _ in range(self.bundle.config.units.max_units):
+            logits = self.model.speech_head(hidden[:, -1]).float()[0].cpu()
+            if len(units) < self.options.min_units:
+                logits[end] = float("-inf")
+            unit = _sample(logits, self.options.unit_temperature, self.options.unit_top_k, generator)
+            if unit == end:
+                break
+            units.append(unit)
+            embedding = self.model.unit_embed(torch.tensor([[unit]], device=self.device))
+            hidden = state(embedding)
+        return np.asarray(units, dtype=np.int64)
+
+
+def _sample(logits: torch.Tensor, temperature: float, top_k: int, generator: torch.Generator) -> int:
+    if temperature <= 0:
+        return int(logits.argmax())
+    values, indices = logits.topk(min(top_k, logits.numel()))
+    probs = torch.softmax(values / temperature, dim=-1)
+    return int(indices[torch.multinomial(probs, 1, generator=generator)])

@@ -1,0 +1,92 @@
+"""Evidence that the baseline learns, measured on a held-out split with gold emotions.
+
+- Emotion from audio alone: for every user turn, the model hears only that turn's speech (no history,
+  no transcript) and thinks; the first emotion its thinking names is compared with the gold label.
+  Reported with two chance levels: uniform (1/7) and always guessing the held-out split's most
+  frequent emotion.
+- Text-speech emotion consistency: every turn is answered in its dialogue as in inference; the
+  spoken reply's emotion (speech classifier on the waveform) is compared with the text reply's
+  emotion (text classifier), see :mod:`reference_model.meter`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from humdial_eval.dialogue import TestSet
+from humdial_eval.emotions import EMOTIONS
+from reference_model.arrays import ArrayStore
+from reference_model.checkpoint import Bundle
+from reference_model.decoding import Decoder, DecodingOptions
+from reference_model.features import load_audio, make_extractor
+from reference_model.inference import InferenceSummary, answer_dialogue
+from reference_model.packing import TurnView
+from reference_model.phrasebook import parse_emotion
+from reference_model.units import load_vocoder
+
+
+def evaluate(
+    bundle: Bundle, testset: TestSet, *, limit: int | None = None, consistency: bool = True,
+    options: DecodingOptions = DecodingOptions(), on_dialogue: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    extractor = make_extractor(bundle.config.features)
+    features = ArrayStore()
+    decoder = Decoder(bundle, features, features.length, options)
+    dialogues = [d for key in sorted(testset.files) for d in list(testset.files[key].dialogues.values())[:limit]]
+    gold, predicted = [], []
+    for dialogue in dialogues:
+        for turn in dialogue.turns:
+            if turn.user_audio is None or turn.emotion is None:
+                continue
+            fid = features.add(extractor(load_audio(turn.user_audio, bundle.config.features.max_seconds)))
+            generated = decoder.respond(dialogue.language, dialogue.task, [], TurnView("", fid), speak=False, think_only=True)
+            gold.append(turn.emotion)
+            predicted.append(parse_emotion(generated.thinking))
+        on_dialogue()
+    report: dict[str, Any] = {"checkpoint_stage": bundle.meta.get("stage"), "emotion_from_audio": _accuracy(gold, predicted)}
+    if consistency:
+        report["consistency"] = _consistency(bundle, decoder, dialogues, extractor, features, on_dialogue)
+    return report
+
+
+def _accuracy(gold: list[str], predicted: list[str | None]) -> dict[str, Any]:
+    n = len(gold)
+    if n == 0:
+        return {"n": 0, "accuracy": None}
+    correct = sum(g == p for g, p in zip(gold, predicted))
+    counts = Counter(gold)
+    majority_label, majority_count = counts.most_common(1)[0]
+    recall = {
+        label: sum(g == p == label for g, p in zip(gold, predicted)) / counts[label] for label in EMOTIONS if counts[label]
+    }
+    confusion = {g: dict(Counter(str(p) for gg, p in zip(gold, predicted) if gg == g)) for g in EMOTIONS if counts[g]}
+    return {
+        "n": n, "accuracy": correct / n, "chance_uniform": 1 / len(EMOTIONS),
+        "chance_majority": majority_count / n, "majority_label": majority_label,
+        "unparsed": sum(p is None for p in predicted), "recall": recall, "confusion": confusion,
+    }
+
+
+def _consistency(
+    bundle: Bundle, decoder: Decoder, dialogues: list, extractor: Callable[[np.ndarray], np.ndarray],
+    features: ArrayStore, on_dialogue: Callable[[], None],
+) -> dict[str, Any]:
+    vocoder = load_vocoder(bundle.codec)
+    texts: list[str] = []
+    waves: list[np.ndarray] = []
+    summary = InferenceSummary(root=bundle.folder)
+    for dialogue in dialogues:
+        responses = answer_dialogue(
+            decoder, dialogue, extractor, features, bundle.config.features.max_seconds, speak=True,
+            vocoder=vocoder, summary=summary,
+        )
+        for response in responses:
+            if response.audio is not None and len(response.audio):
+                texts.append(response.text)
+                waves.append(response.audio)
+        on_dialogue()
+    return bundle.meter().measure(texts, waves).to_dict()

@@ -1,0 +1,228 @@
+"""IEAT data construction: write each user turn's emotion *and its cause* into the model's thinking.
+
+Injected Emotional-Attribution Thinking turns a dialogue with gold emotion labels into training
+targets of the form ``<think>User is sad. Cause: ...</think> reply``: the model learns to reason about
+what the user feels and why as part of its thinking before it answers, instead of learning emotion
+as a separate classification head.
+
+The cause comes from a :class:`CauseWriter`: the template writer reads it off the dialogue (the
+clause the user gave, or for a question about feelings, the earlier turn where that feeling arose);
+:class:`LLMCauseWriter` asks any object with a ``complete(prompt) -> str`` method (sync or async),
+such as the LLM judges of the ``judges`` package, and falls back to the template when the model
+gives nothing usable. Replies are written from templates (:mod:`reference_model.phrasebook`) that
+follow the benchmark's tasks: an empathetic answer, a summary of the emotional trajectory (end of
+T1), or an explanation of the feeling (end of T2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from humdial_eval.dialogue import Dialogue, TestSet
+from reference_model import phrasebook as pb
+
+
+@dataclass(frozen=True)
+class IEATTurn:
+    """One user turn with its constructed thinking and reply targets."""
+
+    dialogue_id: str
+    language: str
+    task: str
+    turn_id: int
+    transcript: str
+    emotion: str
+    cause: str
+    thinking: str
+    reply: str
+    reply_emotion: str
+    user_audio: Path | None
+
+
+@dataclass(frozen=True)
+class IEATDialogue:
+    dialogue_id: str
+    language: str
+    task: str
+    turns: tuple[IEATTurn, ...]
+
+
+class CauseWriter(Protocol):
+    name: str
+
+    def write_causes(self, requests: Sequence[tuple[Dialogue, int]]) -> list[str]:
+        """The cause of the user's emotion in turn ``index`` of each dialogue, in request order."""
+        ...
+
+
+def build_ieat(testset: TestSet, writer: CauseWriter) -> list[IEATDialogue]:
+    """Every dialogue of every file of ``testset``, in file order, with IEAT targets for each turn."""
+    dialogues = [d for key in sorted(testset.files) for d in testset.files[key].dialogues.values()]
+    requests = [(d, i) for d in dialogues for i in range(len(d.turns))]
+    causes = iter(writer.write_causes(requests))
+    return [_construct(d, [next(causes) for _ in d.turns]) for d in dialogues]
+
+
+def _construct(dialogue: Dialogue, causes: list[str]) -> IEATDialogue:
+    language = dialogue.language
+    emotions = [turn.emotion or "neutral" for turn in dialogue.turns]
+    out: list[IEATTurn] = []
+    for index, turn in enumerate(dialogue.turns):
+        emotion = emotions[index]
+        thinking = thinking_text(language, emotion, causes[index], emotions[index - 1] if index else None)
+        reply, reply_emotion = _reply(dialogue, index, emotions, causes)
+        out.append(
+            IEATTurn(
+                dialogue_id=dialogue.dialogue_id, language=language, task=dialogue.task, turn_id=turn.turn_id,
+                transcript=turn.text, emotion=emotion, cause=causes[index], thinking=thinking, reply=reply,
+                reply_emotion=reply_emotion, user_audio=turn.user_audio,
+            )
+        )
+    return IEATDialogue(dialogue.dialogue_id, language, dialogue.task, tuple(out))
+
+
+def thinking_text(language: str, emotion: str, cause: str, previous: str | None) -> str:
+    """The emotion comes first, so that a model states what it hears before it explains why."""
+    text = pb.THINKING[language].format(
+        emotion=pb.emotion_word(emotion, language), cause=pb.shift_person(cause, language, to="third")
+    )
+    if previous is not None and previous != emotion:
+        text += pb.CHANGED_FROM[language].format(emotion=pb.emotion_word(previous, language))
+    return text
+
+
+def _reply(dialogue: Dialogue, index: int, emotions: list[str], causes: list[str]) -> tuple[str, str]:
+    language, emotion = dialogue.language, emotions[index]
+    last = index == len(dialogue.turns) - 1
+    if last and dialogue.task == "T1" and index > 0:
+        path: list[str] = []
+        for earlier in emotions[:index]:
+            word = pb.emotion_word(earlier, language)
+            if not path or path[-1] != word:
+                path.append(word)
+        template, joiner, lead = pb.TRAJECTORY_REPLY[language]
+        return template.format(path=lead + joiner.join(path)), "neutral"
+    if last and dialogue.task == "T2":
+        cause = pb.shift_person(causes[index], language, to="second")
+        return pb.REASON_REPLY[language].format(emotion=pb.emotion_word(emotion, language), cause=cause), pb.REPLY_EMOTION[emotion]
+    variants = pb.REPLIES[language][emotion]
+    chosen = variants[zlib.crc32(f"{dialogue.dialogue_id}:{dialogue.turns[index].turn_id}".encode()) % len(variants)]
+    return chosen, pb.REPLY_EMOTION[emotion]
+
+
+class TemplateCauseWriter:
+    """The cause as the user stated it; for a question about feelings, the turn where the feeling arose."""
+
+    name = "template"
+
+    def __init__(self, max_chars: int = 80) -> None:
+        self.max_chars = max_chars
+
+    def write_causes(self, requests: Sequence[tuple[Dialogue, int]]) -> list[str]:
+        return [self.cause(dialogue, index) for dialogue, index in requests]
+
+    def cause(self, dialogue: Dialogue, index: int) -> str:
+        turns = dialogue.turns
+        emotion = turns[index].emotion or "neutral"
+        if emotion != "neutral" and _is_question(turns[index].text):
+            for earlier in reversed(turns[:index]):
+                if (earlier.emotion or "neutral") == emotion and not _is_question(earlier.text):
+                    return main_clause(earlier.text, self.max_chars)
+            for earlier in reversed(turns[:index]):
+                if (earlier.emotion or "neutral") != "neutral" and not _is_question(earlier.text):
+                    return main_clause(earlier.text, self.max_chars)
+        return main_clause(turns[index].text, self.max_chars)
+
+
+_CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+")
+
+
+def main_clause(text: str, max_chars: int = 80) -> str:
+    """What follows 'because' if the user says it, else the longest clause; cut at a word boundary."""
+    lowered = text.lower()
+    for marker in ("because ", "since ", "因为"):
+        at = lowered.find(marker)
+        if at >= 0:
+            text = text[at + len(marker) :]
+            break
+    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+    clause = max(clauses, key=len) if clauses else text.strip()
+    if len(clause) > max_chars:
+        cut = clause[:max_chars]
+        clause = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return clause
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip().endswith(("?", "？"))
+
+
+class LLMCauseWriter:
+    """Asks a language model for each cause; any object with ``complete(prompt) -> str`` will do.
+
+    Calls run concurrently (at most ``concurrency`` at once). An answer that fails, is empty or is
+    too long falls back to the template writer; ``fallbacks`` counts how often that happened.
+    """
+
+    name = "llm"
+
+    def __init__(self, backend: Any, *, concurrency: int = 4, max_chars: int = 80) -> None:
+        if not callable(getattr(backend, "complete", None)):
+            raise TypeError(f"{type(backend).__name__} has no complete(prompt) method")
+        self.backend = backend
+        self.concurrency = max(1, concurrency)
+        self.max_chars = max_chars
+        self.template = TemplateCauseWriter(max_chars)
+        self.fallbacks = 0
+
+    def write_causes(self, requests: Sequence[tuple[Dialogue, int]]) -> list[str]:
+        return asyncio.run(self._all(requests))
+
+    async def _all(self, requests: Sequence[tuple[Dialogue, int]]) -> list[str]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(dialogue: Dialogue, index: int) -> str:
+            async with gate:
+                try:
+                    answer = await self._complete(cause_prompt(dialogue, index))
+                except Exception:  # a failed call must not end data construction; the template stands in
+                    answer = ""
+            cleaned = _clean_answer(answer)
+            if not cleaned or len(cleaned) > 2 * self.max_chars:
+                self.fallbacks += 1
+                return self.template.cause(dialogue, index)
+            return cleaned[: self.max_chars]
+
+        return list(await asyncio.gather(*(one(d, i) for d, i in requests)))
+
+    async def _complete(self, prompt: str) -> str:
+        result = self.backend.complete(prompt)
+        if inspect.isawaitable(result):
+            result = await result
+        return str(result)
+
+
+def cause_prompt(dialogue: Dialogue, index: int) -> str:
+    """The request for one cause; the dialogue up to the turn, with gold emotions."""
+    lines = [f"Turn {t.turn_id} [{t.emotion or 'neutral'}]: {t.text}" for t in dialogue.turns[: index + 1]]
+    target = dialogue.turns[index]
+    language = "Chinese" if dialogue.language == "zh" else "English"
+    return (
+        "Here is what a user said so far in a conversation, each turn with the user's emotion:\n"
+        + "\n".join(lines)
+        + f"\n\nIn turn {target.turn_id} the user feels {target.emotion or 'neutral'}. In one short phrase in "
+        f"{language}, state the cause of this feeling, in the user's own first-person words where possible. "
+        "Answer with the phrase only."
+    )
+
+
+def _clean_answer(answer: str) -> str:
+    first = next((line.strip() for line in answer.strip().splitlines() if line.strip()), "")
+    return first.strip(" \"'“”‘’`").rstrip("。.")

@@ -1,0 +1,116 @@
+"""Inference over a test set: answer every turn of every dialogue and write the submission.
+
+Dialogues are answered turn by turn, each turn seeing the model's own earlier thinking and replies
+(not the gold ones), as in a live conversation. Every turn gets a ``response_text``; turns of the
+tasks in ``speak_tasks`` (T3 by default, whose voice is judged) also get response audio. A turn
+without user audio is read from its transcript through the text path, which the model also learned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from humdial_eval import layout
+from humdial_eval.dialogue import Dialogue, TestSet
+from humdial_eval.issues import IssueLog
+from humdial_eval.loading import load_testset
+from humdial_eval.submission_writer import Response, SubmissionWriter
+from reference_model.arrays import ArrayStore
+from reference_model.checkpoint import Bundle
+from reference_model.decoding import Decoder, DecodingOptions
+from reference_model.features import load_audio, make_extractor
+from reference_model.packing import TurnView
+from reference_model.synthetic.generate import hash_stream
+from reference_model.units import load_vocoder
+
+
+class TestSetError(ValueError):
+    """A test set that cannot be answered; the message lists problems with file, line and field."""
+
+    __test__ = False
+
+
+@dataclass
+class InferenceSummary:
+    root: Path
+    dialogues: int = 0
+    turns: int = 0
+    spoken: int = 0
+    transcript_fallbacks: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def read_testset(path: Path, tasks: Sequence[str], languages: Sequence[str]) -> TestSet:
+    if not path.is_dir():
+        raise TestSetError(f"test set folder not found: {path}")
+    issues = IssueLog(root=path)
+    testset = load_testset(path, issues, tasks=list(tasks), languages=list(languages))
+    if issues.errors:
+        shown = "\n".join(issue.format() for issue in issues.errors[:20])
+        raise TestSetError(f"{len(issues.errors)} problem(s) in the test set:\n{shown}")
+    if not testset.files:
+        raise TestSetError(f"no test files under {path} (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl)")
+    return testset
+
+
+def write_submission(
+    bundle: Bundle, testset: TestSet, out: Path, *, speak_tasks: Sequence[str] = ("T3",), overwrite: bool = False,
+    options: DecodingOptions = DecodingOptions(), limit: int | None = None,
+    on_dialogue: Callable[[], None] = lambda: None,
+) -> InferenceSummary:
+    """``limit`` answers only the first N dialogues of each file (for a quick look; not a valid submission)."""
+    extractor = make_extractor(bundle.config.features)
+    vocoder = load_vocoder(bundle.codec)
+    features = ArrayStore()
+    decoder = Decoder(bundle, features, features.length, options)
+    summary = InferenceSummary(root=out)
+    with SubmissionWriter(out, overwrite=overwrite) as writer:
+        summary.root = writer.root
+        for key in sorted(testset.files):
+            file = testset.files[key]
+            for dialogue in list(file.dialogues.values())[:limit]:
+                responses = answer_dialogue(
+                    decoder, dialogue, extractor, features, bundle.config.features.max_seconds,
+                    speak=dialogue.task in speak_tasks, vocoder=vocoder, summary=summary,
+                )
+                writer.add(dialogue, responses)
+                summary.dialogues += 1
+                on_dialogue()
+            summary.files.append(str(layout.task_file(writer.root, *key).relative_to(writer.root)))
+    return summary
+
+
+def answer_dialogue(
+    decoder: Decoder, dialogue: Dialogue, extractor: Callable[[np.ndarray], np.ndarray], features: ArrayStore,
+    max_seconds: float, *, speak: bool, vocoder: Callable[[np.ndarray], tuple[np.ndarray, int]],
+    summary: InferenceSummary,
+) -> list[Response]:
+    history: list[TurnView] = []
+    responses = []
+    for turn in dialogue.turns:
+        feature_id = None
+        if turn.user_audio is not None:
+            feature_id = features.add(extractor(load_audio(turn.user_audio, max_seconds)))
+        else:
+            summary.transcript_fallbacks += 1
+        current = TurnView(turn.text, feature_id)
+        seed = hash_stream(f"{dialogue.language}:{dialogue.task}:{dialogue.dialogue_id}:{turn.turn_id}")
+        generated = decoder.respond(dialogue.language, dialogue.task, history, current, speak=speak, seed=seed)
+        reply = generated.reply or _fallback_reply(dialogue.language)
+        audio, rate = (None, 16000)
+        if speak and generated.units is not None:
+            audio, rate = vocoder(generated.units)
+            summary.spoken += 1
+        responses.append(Response(turn.turn_id, reply, audio, rate))
+        history.append(TurnView(turn.text, feature_id, generated.thinking, reply))
+        summary.turns += 1
+    return responses
+
+
+def _fallback_reply(language: str) -> str:
+    """An empty generation would leave the turn unanswered; say so plainly instead."""
+    return "我在听，请继续说。" if language == "zh" else "I'm listening, please go on."

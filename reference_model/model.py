@@ -1,0 +1,224 @@
+"""The unified spoken language model: listen (audio encoder + adapter), think and write (a causal LM),
+speak (a speech head over discrete units), all in the LM's one embedding space.
+
+Speech frames enter the LM as embeddings at the positions of the user's speech, so speech and text
+share the LM's semantic space; the reply's speech units follow the text reply in the same sequence,
+each predicted by the speech head from the LM's hidden state and fed back through ``unit_embed``.
+The backbone is any ``transformers`` causal LM: a tiny random one built from a config, or a
+pretrained checkpoint from a local folder. The small :class:`SpeechEmotionCritic` is not part of the
+answer path: frozen after its own training, it judges the emotion of predicted speech for the
+stage-2 consistency loss.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from reference_model.config import Config, EncoderConfig, ModelConfig
+from humdial_eval.emotions import EMOTIONS
+
+
+class AudioEncoder(nn.Module):
+    """Two stride-2 convolutions (4x fewer frames), sinusoidal positions, a small Transformer."""
+
+    def __init__(self, in_dim: int, config: EncoderConfig) -> None:
+        super().__init__()
+        self.dim = config.dim
+        self.conv = nn.Sequential(
+            nn.Conv1d(in_dim, config.dim, 3, stride=2, padding=1), nn.GELU(),
+            nn.Conv1d(config.dim, config.dim, 3, stride=2, padding=1), nn.GELU(),
+        )
+        layer = nn.TransformerEncoderLayer(
+            config.dim, config.heads, 2 * config.dim, config.dropout, batch_first=True, norm_first=True
+        )
+        self.layers = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(config.dim)
+
+    @staticmethod
+    def output_lengths(lengths: torch.Tensor) -> torch.Tensor:
+        for _ in range(2):
+            lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
+        return lengths
+
+    def forward(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.conv(feats.transpose(1, 2)).transpose(1, 2)
+        out_lengths = self.output_lengths(lengths)
+        x = x + _sinusoids(x.shape[1], self.dim, x.device, x.dtype)
+        padding = torch.arange(x.shape[1], device=x.device)[None, :] >= out_lengths[:, None]
+        x = self.layers(x, src_key_padding_mask=padding)
+        return self.norm(x), out_lengths
+
+
+def _sinusoids(length: int, dim: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    position = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    scale = torch.exp(torch.arange(0, dim, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    table = torch.zeros(length, dim, device=device)
+    table[:, 0::2] = torch.sin(position * scale)
+    table[:, 1::2] = torch.cos(position * scale[: dim // 2])
+    return table.to(dtype)
+
+
+class Adapter(nn.Module):
+    """Stacks ``stack`` encoder frames and maps them into the LM's embedding space."""
+
+    def __init__(self, in_dim: int, out_dim: int, stack: int) -> None:
+        super().__init__()
+        self.stack = stack
+        self.net = nn.Sequential(nn.Linear(in_dim * stack, out_dim), nn.GELU(), nn.Linear(out_dim, out_dim))
+
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        return torch.div(lengths + self.stack - 1, self.stack, rounding_mode="floor")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, frames, dim = x.shape
+        pad = (-frames) % self.stack
+        if pad:
+            x = torch.cat([x, x.new_zeros(batch, pad, dim)], dim=1)
+        return self.net(x.reshape(batch, (frames + pad) // self.stack, dim * self.stack))
+
+
+class SpeechHead(nn.Module):
+    """LM hidden state -> logits over ``units`` speech units plus one 'end of speech' class."""
+
+    def __init__(self, hidden: int, inner: int, units: int) -> None:
+        super().__init__()
+        self.end = units
+        self.net = nn.Sequential(nn.Linear(hidden, inner), nn.GELU(), nn.Linear(inner, units + 1))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.net(hidden)
+
+
+class SpeechEmotionCritic(nn.Module):
+    """Emotion of a (soft) unit-mel sequence: convolutions and a masked mean over time."""
+
+    def __init__(self, n_mels: int, hidden: int, classes: int = len(EMOTIONS)) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv1d(n_mels, hidden, 5, padding=2), nn.GELU(), nn.Conv1d(hidden, hidden, 5, padding=2), nn.GELU()
+        )
+        self.out = nn.Linear(2 * hidden, classes)
+
+    def forward(self, mel: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        h = self.net(((mel + 6.0) / 6.0).transpose(1, 2)).transpose(1, 2)
+        mask = (torch.arange(h.shape[1], device=h.device)[None, :] < lengths[:, None]).unsqueeze(-1).to(h.dtype)
+        count = mask.sum(dim=1).clamp(min=1.0)
+        mean = (h * mask).sum(dim=1) / count
+        var = ((h - mean[:, None, :]) ** 2 * mask).sum(dim=1) / count
+        return self.out(torch.cat([mean, (var + 1e-5).sqrt()], dim=-1))  # eps: sqrt'(0) is infinite
+
+
+def build_backbone(config: ModelConfig, vocab_size: int, saved_config: Path | None = None) -> nn.Module:
+    """A causal LM from a saved config, a pretrained local folder, or the backbone fields of the config."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    if saved_config is not None:
+        lm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(str(saved_config)))
+    elif config.pretrained:
+        lm = AutoModelForCausalLM.from_pretrained(config.pretrained, local_files_only=True, dtype=torch.float32)
+    else:
+        fields = dict(config.backbone)
+        model_type = fields.pop("model_type")
+        lm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **fields, vocab_size=vocab_size))
+    if lm.get_input_embeddings().num_embeddings < vocab_size:
+        lm.resize_token_embeddings(vocab_size)
+    if config.gradient_checkpointing:
+        lm.gradient_checkpointing_enable()
+    return lm
+
+
+class UnifiedSpeechLM(nn.Module):
+    def __init__(
+        self, config: Config, vocab_size: int, feature_dim: int, codebook: torch.Tensor,
+        saved_lm_config: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.lm = build_backbone(config.model, vocab_size, saved_lm_config)
+        hidden = int(self.lm.config.hidden_size)
+        units = config.units.codebook_size
+        self.audio_encoder = AudioEncoder(feature_dim, config.model.encoder)
+        self.adapter = Adapter(config.model.encoder.dim, hidden, config.model.adapter_stack)
+        self.speech_head = SpeechHead(hidden, config.model.speech_head_hidden, units)
+        self.unit_embed = nn.Embedding(units, hidden)
+        self.critic = SpeechEmotionCritic(config.units.n_mels, config.model.ser_hidden)
+        self.register_buffer("codebook", codebook.float().clone())
+
+    def groups(self) -> dict[str, list[nn.Module]]:
+        """The module groups a stage freezes or trains by name (``stages.*.trainable``)."""
+        return {
+            "audio_encoder": [self.audio_encoder],
+            "adapter": [self.adapter],
+            "lm": [self.lm],
+            "speech_head": [self.speech_head, self.unit_embed],
+        }
+
+    def set_trainable(self, names: list[str]) -> None:
+        for param in self.parameters():
+            param.requires_grad_(False)
+        for name in names:
+            for module in self.groups()[name]:
+                for param in module.parameters():
+                    param.requires_grad_(True)
+
+    def speech_positions(self, feature_frames: int) -> int:
+        """How many LM positions an utterance of ``feature_frames`` feature frames occupies."""
+        lengths = self.adapter.output_lengths(self.audio_encoder.output_lengths(torch.tensor([feature_frames])))
+        return int(lengths.item())
+
+    def encode_speech(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        encoded, encoded_lengths = self.audio_encoder(feats, lengths)
+        return self.adapter(encoded), self.adapter.output_lengths(encoded_lengths)
+
+    def embed(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Input embeddings of a packed batch; also the adapted speech (for the alignment loss)."""
+        embeds = self.lm.get_input_embeddings()(batch.tokens)
+        speech = None
+        if batch.speech_pos.numel():
+            speech, _ = self.encode_speech(batch.feats, batch.feat_lengths)
+            values = speech[batch.speech_src[:, 0], batch.speech_src[:, 1]].to(embeds.dtype)
+            embeds = embeds.index_put((batch.speech_pos[:, 0], batch.speech_pos[:, 1]), values)
+        if batch.unit_pos.numel():
+            values = self.unit_embed(batch.unit_ids).to(embeds.dtype)
+            embeds = embeds.index_put((batch.unit_pos[:, 0], batch.unit_pos[:, 1]), values)
+        return embeds, speech
+
+    def hidden_states(self, embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.lm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
+
+    def text_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.lm.get_output_embeddings()(hidden)
+
+    def decode_step(self) -> "DecodeStep":
+        return DecodeStep(self.lm.get_decoder())
+
+    def forward(
+        self, pair: Any, weights: dict[str, float], temperature: float = 1.0, rollout: int = 24
+    ) -> dict[str, torch.Tensor]:
+        """The weighted losses of one packed batch pair (student on speech, teacher on text)."""
+        from reference_model.losses import compute_losses
+
+        return compute_losses(self, pair, weights, temperature, rollout)
+
+
+class DecodeStep:
+    """Incremental decoding with the backbone's key-value cache: feed embeddings, get hidden states."""
+
+    def __init__(self, decoder: nn.Module) -> None:
+        from transformers import DynamicCache
+
+        self.decoder = decoder
+        self.cache = DynamicCache()
+        # transformers 5 renamed the argument and output field; older releases say past_key_values.
+        self._name = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+
+    def __call__(self, embeds: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        out = self.decoder(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=True, **{self._name: self.cache})
+        self.cache = getattr(out, self._name)
+        return out.last_hidden_state
