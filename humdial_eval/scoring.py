@@ -46,6 +46,10 @@ class Block:
     matrix: np.ndarray
     weights: dict[str, float]  # weight of each column in the language final (0 when not in it)
 
+    @property
+    def has_nan(self) -> bool:
+        return bool(np.isnan(self.matrix).any())
+
 
 def primary_judges(tasks: Sequence[Task], judges: Sequence[Judge]) -> dict[tuple[str, str], str]:
     """Which judge's scores count for each (task, dimension): the first judge in the profile that scores it."""
@@ -180,7 +184,7 @@ def _task_entry(block: Block, settings: BootstrapSettings, rng: np.random.Genera
 def _avg_statistic(block: Block):  # type: ignore[no-untyped-def]
     def statistic(index: np.ndarray, axis: int = -1) -> np.ndarray:
         picked = block.matrix[index.astype(int)]  # (..., n, d)
-        return np.nanmean(np.nanmean(picked, axis=-2), axis=-1)
+        return np.nanmean(_column_means(block, picked), axis=-1)
 
     return statistic
 
@@ -193,12 +197,21 @@ def _final_ci(
     def statistic(*indices: np.ndarray, axis: int = -1) -> np.ndarray:
         total = 0.0
         for block, index in zip(blocks, indices):
-            column_means = np.nanmean(block.matrix[index.astype(int)], axis=-2)  # (..., d)
+            column_means = _column_means(block, block.matrix[index.astype(int)])  # (..., d)
             weights = np.array([block.weights[k] for k in block.dimensions])
             total = total + np.nansum(column_means * weights, axis=-1)
         return total / per_language
 
     return _index_ci(blocks, statistic, settings, rng)
+
+
+def _column_means(block: Block, picked: np.ndarray) -> np.ndarray:
+    """Means over the resampled dialogues (axis -2). ``nanmean`` copies and masks the whole resample
+    array, the larger part of a 10,000-resample summary's time; without NaNs ``mean`` gives the same
+    sums divided by the same counts, bit for bit."""
+    if block.has_nan:
+        return np.nanmean(picked, axis=-2)
+    return picked.mean(axis=-2)
 
 
 def _index_ci(blocks: Sequence[Block], statistic, settings: BootstrapSettings, rng: np.random.Generator):  # type: ignore[no-untyped-def]
