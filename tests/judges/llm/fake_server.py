@@ -1,15 +1,17 @@
 """A real HTTP server on 127.0.0.1 that speaks OpenAI chat-completions and Anthropic messages.
 
 It replays scripted replies (well-formed, fenced, truncated, off-scale, 429 with Retry-After, 500, a
-hang past the client's timeout) and otherwise answers like a judge: it reads which dimensions the
+hang past the client's timeout, a dropped connection, a garbage body) and otherwise answers like a judge: it reads which dimensions the
 prompt asks for and scores each 1, 3 or 5 from a hash of the prompt and seed. It records every
 request (headers included) and how many were in flight at once, so tests can check what the real
-client libraries actually sent.
+client libraries actually sent. ``keep_alive=True`` serves HTTP/1.1 persistent connections, as vLLM
+does (the benchmarks use it so that connection set-up is not what they measure).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -26,13 +28,15 @@ _ASKED = re.compile(r'"(\w+)": <score>')
 
 @dataclass
 class Scripted:
-    """One reply. ``content`` is the judge's text; ``body`` replaces the whole JSON body (errors)."""
+    """One reply. ``content`` is the judge's text; ``body`` replaces the whole JSON body (errors; a str
+    is sent as it is); ``close`` drops the connection without answering."""
 
     status: int = 200
     content: str | None = None
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    close: bool = False
 
 
 @dataclass
@@ -48,7 +52,7 @@ class Call:
             return content
         return "".join(part.get("text", "") for part in content if part.get("type") == "text")
 
-    @property
+    @functools.cached_property
     def audio(self) -> bytes | None:
         content = self.body["messages"][0]["content"]
         if isinstance(content, list):
@@ -80,7 +84,9 @@ def judge_like(call: Call) -> Scripted:
 class FakeJudgeServer:
     """``audio``: ``use`` (audio costs prompt tokens), ``drop`` (silently ignored) or ``crash`` (HTTP 500)."""
 
-    def __init__(self, responder: Callable[[Call], Scripted] = judge_like, audio: str = "use") -> None:
+    def __init__(
+        self, responder: Callable[[Call], Scripted] = judge_like, audio: str = "use", keep_alive: bool = False
+    ) -> None:
         self.responder = responder
         self.audio_mode = audio
         self.script: deque[Scripted] = deque()
@@ -88,7 +94,7 @@ class FakeJudgeServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd = _Server(("127.0.0.1", 0), _handler(self, keep_alive))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
@@ -127,8 +133,15 @@ class FakeJudgeServer:
             self.in_flight -= 1
 
 
-def _handler(server: FakeJudgeServer) -> type[BaseHTTPRequestHandler]:
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 drops connections (1 s SYN retries) under high concurrency
+
+
+def _handler(server: FakeJudgeServer, keep_alive: bool = False) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+        disable_nagle_algorithm = True  # else a kept-alive reply's body waits ~40 ms for a delayed ACK
+
         def log_message(self, *args: Any) -> None:  # keep test output clean
             pass
 
@@ -140,6 +153,9 @@ def _handler(server: FakeJudgeServer) -> type[BaseHTTPRequestHandler]:
             try:
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.close:
+                    self.close_connection = True
+                    return
                 if call.audio is not None and server.audio_mode == "crash" and reply.status == 200:
                     reply = Scripted(status=500, body={"error": {"message": "engine died on audio"}})
                 self._respond(call, reply)
