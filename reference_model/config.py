@@ -108,7 +108,7 @@ class StageConfig:
     trainable: list[str] = field(default_factory=lambda: list(MODULES))
     losses: dict[str, float] = field(default_factory=dict)
     distill_temperature: float = 1.0
-    consistency_rollout: int = 24  # units the model speaks freely for the consistency loss
+    unit_dropout: float = 0.0  # share of input unit embeddings hidden while learning to speak
 
 
 @dataclass
@@ -252,6 +252,8 @@ def _check(config: Config, source: str) -> None:
         for where, value in (("steps", stage.steps), ("batch_size", stage.batch_size), ("grad_accum", stage.grad_accum)):
             if value < (0 if where == "steps" else 1):
                 fail(f"{prefix}.{where}", f"must be {'non-negative' if where == 'steps' else 'at least 1'}, got {value}")
+        if not 0 <= stage.unit_dropout < 1:
+            fail(f"{prefix}.unit_dropout", f"must be in [0, 1), got {stage.unit_dropout}")
         if stage.lr <= 0:
             fail(f"{prefix}.lr", f"must be positive, got {stage.lr}")
         if stage.schedule not in ("cosine", "linear", "constant"):

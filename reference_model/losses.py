@@ -7,12 +7,13 @@
   student is pulled towards what the model would think and write had it read the transcript.
 - ``align``: 1 - cosine between the mean adapted speech of the current turn and the mean embedding of
   its transcript tokens (speech-text alignment in the shared space).
-- ``unit_ce``: the speech head learns the reply's speech units (and when to stop).
-- ``consistency``: the model speaks the first ``rollout`` units of the reply on its own (sampled,
-  differentiable by straight-through Gumbel-softmax); the frozen :class:`SpeechEmotionCritic` hears
-  them, and cross-entropy against the text reply's emotion makes what the voice expresses agree
-  with what the text says (stage 2's cross-modal objective), end to end into the speech head, the
-  LM and the listening modules.
+- ``unit_ce``: the speech head learns the reply's speech units (and when to stop). With
+  ``unit_dropout``, some earlier units are hidden from the model, so that it cannot just continue
+  the voice it was given and has to take the voice from the text it has written.
+- ``consistency``: the units the model would speak are drawn (straight-through Gumbel-softmax) and
+  heard by the frozen :class:`SpeechEmotionCritic`; cross-entropy against the text reply's emotion
+  makes what the voice expresses agree with what the text says (stage 2's cross-modal objective),
+  end to end into the speech head, the LM and the listening modules.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from reference_model.packing import IGNORE, Batch
 
 
 def compute_losses(
-    model: Any, pair: Any, weights: dict[str, float], temperature: float, rollout: int = 24
+    model: Any, pair: Any, weights: dict[str, float], temperature: float, unit_dropout: float = 0.0
 ) -> dict[str, torch.Tensor]:
     active = {name: w for name, w in weights.items() if w > 0}
     losses: dict[str, torch.Tensor] = {}
     student: Batch = pair.student
-    embeds, speech = model.embed(student)
+    embeds, speech = model.embed(student, unit_dropout=unit_dropout)
     hidden = model.hidden_states(embeds, student.attention_mask)
     if "student_ce" in active:
         losses["student_ce"] = _text_ce(model, hidden, student)
@@ -57,7 +58,7 @@ def compute_losses(
         at = student.unit_labels != IGNORE
         losses["unit_ce"] = F.cross_entropy(model.speech_head(hidden[at]).float(), student.unit_labels[at])
     if "consistency" in active and student.unit_slot_pos.numel():
-        losses["consistency"] = _consistency(model, embeds, student, rollout)
+        losses["consistency"] = _consistency(model, hidden, student)
     total = sum((active[name] * value for name, value in losses.items()), torch.zeros((), device=hidden.device))
     losses["loss"] = total
     return losses
@@ -84,38 +85,22 @@ def _align(model: Any, speech: torch.Tensor, batch: Batch) -> torch.Tensor:
     return (1.0 - F.cosine_similarity(speech_mean.float(), text_mean, dim=-1)).mean()
 
 
-def _consistency(model: Any, embeds: torch.Tensor, batch: Batch, rollout: int) -> torch.Tensor:
-    """The model speaks freely for ``rollout`` units after ``<|speak|>``; the critic hears them.
+def _consistency(model: Any, hidden: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """The critic hears the units the model would speak at each position; they must carry the reply's emotion.
 
-    Units are drawn with straight-through Gumbel-softmax: the forward pass uses hard one-hot samples
-    (real centroid mels, as the critic knows them, fed back as real unit embeddings), the backward
-    pass the softmax's gradient. Teacher-forced units would let the model satisfy the critic by
-    continuing the given prefix; free running makes the emotion come from the text context.
+    Each position's unit is drawn with straight-through Gumbel-softmax: the forward pass uses hard
+    one-hot samples, so the critic hears real centroid sequences of the kind it was trained on (an
+    expected, averaged mel would let the model please the critic with sounds it never produces);
+    the backward pass uses the softmax's gradient.
     """
-    speaking = (batch.unit_counts > 0) & (batch.reply_emotion >= 0)
-    if not bool(speaking.any()):
-        return embeds.sum() * 0.0
-    rows = speaking.nonzero().flatten()
-    speak_at = torch.zeros_like(batch.unit_counts)
-    first = batch.unit_slot_index == 0  # the first unit is predicted at <|speak|>
-    speak_at[batch.unit_slot_pos[first, 0]] = batch.unit_slot_pos[first, 1]
-    ends = speak_at[rows]
-    width = int(ends.max().item()) + 1
-    index = ends[:, None] + 1 - width + torch.arange(width, device=embeds.device)[None, :]
-    mask = index >= 0  # left padding, so every row's next position is the same column
-    prefix = embeds[rows[:, None], index.clamp(min=0)] * mask.unsqueeze(-1).to(embeds.dtype)
-    step = model.decode_step()
-    hidden = step(prefix, mask.long())
+    pos = batch.unit_slot_pos
+    logits = model.speech_head(hidden[pos[:, 0], pos[:, 1]]).float()
     codebook = model.codebook
-    units = codebook.shape[0]
-    mels = []
-    attention = mask.long()
-    for _ in range(rollout):
-        logits = model.speech_head(hidden[:, -1]).float()[:, :units]
-        sample = F.gumbel_softmax(logits, tau=1.0, hard=True)
-        mels.append(sample @ codebook)
-        attention = torch.cat([attention, attention.new_ones(len(rows), 1)], dim=1)
-        hidden = step((sample.to(embeds.dtype) @ model.unit_embed.weight).unsqueeze(1), attention)
-    mel = torch.stack(mels, dim=1)
-    lengths = torch.full((len(rows),), rollout, dtype=torch.long, device=mel.device)
-    return F.cross_entropy(model.critic(mel, lengths).float(), batch.reply_emotion[rows])
+    sample = F.gumbel_softmax(logits[:, : codebook.shape[0]], tau=1.0, hard=True)
+    mel_frames = sample @ codebook
+    rows = batch.unit_counts.numel()
+    width = int(batch.unit_counts.max().item())
+    mel = mel_frames.new_zeros(rows, width, mel_frames.shape[-1]).index_put((pos[:, 0], batch.unit_slot_index), mel_frames)
+    speaking = (batch.unit_counts > 0) & (batch.reply_emotion >= 0)
+    critic_logits = model.critic(mel[speaking], batch.unit_counts[speaking])
+    return F.cross_entropy(critic_logits.float(), batch.reply_emotion[speaking])

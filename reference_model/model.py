@@ -176,8 +176,10 @@ class UnifiedSpeechLM(nn.Module):
         encoded, encoded_lengths = self.audio_encoder(feats, lengths)
         return self.adapter(encoded), self.adapter.output_lengths(encoded_lengths)
 
-    def embed(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Input embeddings of a packed batch; also the adapted speech (for the alignment loss)."""
+    def embed(self, batch: Any, unit_dropout: float = 0.0) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Input embeddings of a packed batch; also the adapted speech (for the alignment loss).
+
+        ``unit_dropout`` zeroes that share of the reply's unit embeddings (training only)."""
         embeds = self.lm.get_input_embeddings()(batch.tokens)
         speech = None
         if batch.speech_pos.numel():
@@ -186,6 +188,9 @@ class UnifiedSpeechLM(nn.Module):
             embeds = embeds.index_put((batch.speech_pos[:, 0], batch.speech_pos[:, 1]), values)
         if batch.unit_pos.numel():
             values = self.unit_embed(batch.unit_ids).to(embeds.dtype)
+            if unit_dropout > 0 and self.training:
+                keep = torch.rand(values.shape[0], 1, device=values.device) >= unit_dropout
+                values = values * keep.to(values.dtype)
             embeds = embeds.index_put((batch.unit_pos[:, 0], batch.unit_pos[:, 1]), values)
         return embeds, speech
 
@@ -199,12 +204,12 @@ class UnifiedSpeechLM(nn.Module):
         return DecodeStep(self.lm.get_decoder())
 
     def forward(
-        self, pair: Any, weights: dict[str, float], temperature: float = 1.0, rollout: int = 24
+        self, pair: Any, weights: dict[str, float], temperature: float = 1.0, unit_dropout: float = 0.0
     ) -> dict[str, torch.Tensor]:
         """The weighted losses of one packed batch pair (student on speech, teacher on text)."""
         from reference_model.losses import compute_losses
 
-        return compute_losses(self, pair, weights, temperature, rollout)
+        return compute_losses(self, pair, weights, temperature, unit_dropout)
 
 
 class DecodeStep:

@@ -36,7 +36,7 @@ from reference_model.tokenizer import CharTokenizer, PretrainedTokenizer, Tokeni
 from reference_model.units import GriffinLimVocoder, UnitCodec
 
 TASKS = ["T1", "T2", "T3", "T4", "T5"]
-VERSION = 2  # bump when preparation changes, so old prepared data is not reused
+VERSION = 3  # bump when preparation changes, so old prepared data is not reused
 
 
 class DataError(ValueError):
@@ -79,7 +79,7 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
         for turn in dialogue.turns:
             ids.append(features.add(extractor(load_audio(turn.user_audio, config.features.max_seconds))))  # type: ignore[arg-type]
             rng = np.random.default_rng(hash_stream(f"{config.seed}:{dialogue.dialogue_id}:{dialogue.task}:{turn.turn_id}"))
-            speech = voice.synthesize(turn.reply, turn.language, turn.reply_emotion, ASSISTANT, rng)
+            speech = trim_silence(voice.synthesize(turn.reply, turn.language, turn.reply_emotion, ASSISTANT, rng))
             reply_mels.append(codec.mel(speech[: int(config.data.max_reply_seconds * 16000)]))
         feature_ids.append(ids)
     log("fitting the unit codebook")
@@ -115,6 +115,14 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
     return Prepared(folder, dialogues, feature_ids, unit_ids, features, units, tokenizer, codec, critic_state)
 
 
+def trim_silence(samples: np.ndarray) -> np.ndarray:
+    """Reply targets start with voice, not silence: the first unit then already says how the reply sounds."""
+    import librosa
+
+    trimmed, _ = librosa.effects.trim(samples, top_db=35, frame_length=512, hop_length=128)
+    return trimmed if len(trimmed) >= 1600 else samples
+
+
 def load_prepared(config: Config, folder: Path) -> Prepared:
     from reference_model.tokenizer import load_tokenizer
 
@@ -144,7 +152,11 @@ def make_cause_writer(config: DataConfig) -> CauseWriter:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise DataError(f"data.llm.factory {config.llm.factory!r} cannot be imported: {exc}") from exc
-    return LLMCauseWriter(factory(**config.llm.settings), concurrency=config.llm.concurrency, max_chars=config.max_cause_chars)
+    try:
+        backend = factory(**config.llm.settings)
+        return LLMCauseWriter(backend, concurrency=config.llm.concurrency, max_chars=config.max_cause_chars)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"data.llm: cannot build the backend {config.llm.factory!r}: {exc}") from exc
 
 
 def _load(data_dir: Path, config: Config):  # noqa: ANN202 - returns a TestSet
