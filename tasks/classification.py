@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-
 from humdial_eval.emotions import EMOTIONS
 
 NONE = "none"
@@ -19,6 +17,10 @@ NONE = "none"
 
 def classification_metrics(gold: Sequence[str], predicted: Sequence[str | None]) -> dict[str, Any]:
     """``n``, ``accuracy``, ``macro_f1``, ``unanswered`` and the gold x predicted ``confusion``."""
+    # sklearn takes ~0.9 s to import; every LLM judge loads the task plugins (for their prompt
+    # templates), so a module-level import would cost every T1-T3 run that time.
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
     if len(gold) != len(predicted):
         raise ValueError("gold and predicted differ in length")
     filled = [label if label is not None else NONE for label in predicted]
