@@ -66,8 +66,13 @@ class AnthropicTransport(Transport):
             ) from exc
         except anthropic.AnthropicError as exc:
             raise CallError(f"{type(exc).__name__}: {str(exc)[:300]}", retryable=True) from exc
-        text = "".join(getattr(block, "text", "") for block in response.content if getattr(block, "type", "") == "text")
-        usage = {"prompt_tokens": response.usage.input_tokens, "completion_tokens": response.usage.output_tokens}
+        except ValueError as exc:  # a 200 whose body is not JSON: a proxy's error page, a cut-off reply
+            raise CallError(f"unreadable response body ({type(exc).__name__}: {str(exc)[:300]})", retryable=True) from exc
+        # A JSON body of the wrong shape arrives unvalidated: no content is an empty (unparsable) answer.
+        blocks = getattr(response, "content", None) or []
+        text = "".join(getattr(block, "text", "") for block in blocks if getattr(block, "type", "") == "text")
+        tokens = getattr(response, "usage", None)
+        usage = {"prompt_tokens": tokens.input_tokens, "completion_tokens": tokens.output_tokens} if tokens else {}
         return Reply(text=text, served_model=response.model, finish_reason=response.stop_reason, usage=usage)
 
     def arguments(self, prompt: str) -> dict[str, Any]:

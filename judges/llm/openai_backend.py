@@ -72,6 +72,8 @@ class OpenAITransport(Transport):
             ) from exc
         except openai.OpenAIError as exc:  # malformed responses and the like
             raise CallError(f"{type(exc).__name__}: {_short(str(exc))}", retryable=True) from exc
+        except ValueError as exc:  # a 200 whose body is not JSON: a proxy's error page, a cut-off reply
+            raise CallError(f"unreadable response body ({type(exc).__name__}: {_short(str(exc))})", retryable=True) from exc
         choice = response.choices[0] if response.choices else None
         usage: dict[str, int] = {}
         if response.usage is not None:
