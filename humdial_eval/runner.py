@@ -5,6 +5,10 @@ once, so no judge can forget them, and so does the prompt-injection check of eve
 judgment is looked up in the store before a judge is asked and written to it as soon as it arrives
 (one row per judgment, committed at once), so a run killed at any point resumes with nothing lost or
 asked twice. ``repeats`` asks each judge K times (``meta.repeat`` = 0..K-1, each a complete run).
+
+A judgment is asked for once even when the same request comes up twice at the same time: for two
+items of this run with identical content, or in another scoring process using the same store (see
+the store's claims). The second waits, outside the concurrency limit, and then reads the first's.
 """
 
 from __future__ import annotations
@@ -28,12 +32,14 @@ from humdial_eval.results import (
     NO_JUDGE,
     ItemResult,
 )
-from humdial_eval.store import JudgmentStore
+from humdial_eval.store import BUSY, DONE, JudgmentStore
 from humdial_eval.task import MissingResponse, Task
 from humdial_eval.validate import Inputs
 
 
 ON_FAILURE = ("exclude", "min")
+# Waiting for a judgment that another unit or process is making: first look again soon, then less often.
+WAIT_FIRST_S, WAIT_MAX_S = 0.02, 0.5
 
 
 @dataclass(frozen=True)
@@ -111,11 +117,19 @@ async def _run(
                     work.append(_Work(task, built, judge.for_repeat(repeat), len(results), hits, on_failure, repeats, judge))
                     results.append(None)
     semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
+    in_flight: set[str] = set()  # keys this run is asking a judge for right now
     with _progress(show_progress, len(work)) as (progress, bar):
 
         async def one(unit: _Work) -> None:
-            async with semaphores[id(unit.base or unit.judge)]:
-                results[unit.index] = await _judge_one(unit, store)
+            wait = WAIT_FIRST_S
+            while True:
+                async with semaphores[id(unit.base or unit.judge)]:
+                    result = await _judge_one(unit, store, in_flight)
+                if result is not None:
+                    break
+                await asyncio.sleep(wait)  # being judged elsewhere: wait without holding a slot
+                wait = min(WAIT_MAX_S, wait * 2)
+            results[unit.index] = result
             if progress is not None:
                 progress.advance(bar)
 
@@ -125,7 +139,8 @@ async def _run(
     return [r for r in results if r is not None]
 
 
-async def _judge_one(unit: _Work, store: JudgmentStore | None) -> ItemResult:
+async def _judge_one(unit: _Work, store: JudgmentStore | None, in_flight: set[str]) -> ItemResult | None:
+    """The item's result, or None when its judgment is being made by another unit or process."""
     task, item, judge = unit.task, unit.item, unit.judge
     flags: list[str] = []
     try:
@@ -135,6 +150,18 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None) -> ItemResult:
         judgment: Judgment | None = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
     else:
         judgment = store.get(key) if store else None
+        if judgment is None and store is not None:
+            if key in in_flight:
+                return None
+            state = store.claim(key)
+            if state == BUSY:
+                return None
+            if state == DONE:  # stored by another process since the lookup above
+                judgment = store.get(key)
+                if judgment is None:
+                    return None
+            else:
+                in_flight.add(key)
         if judgment is not None:
             flags.append(FLAG_CACHED)
     if judgment is None:
@@ -145,6 +172,7 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None) -> ItemResult:
             judgment = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
         if store is not None and key is not None:
             store.put(key, (item.task, item.language, item.dialogue_id, item.turn_id), judgment)
+            in_flight.discard(key)
     scores = dict(judgment.scores) if judgment.status == "ok" else {}
     if item.response_audio is None and judgment.status == "ok":
         audio_dims = [d for d in task.rubric.dimensions if d.needs_audio and d.key in judge.dimensions(task)]

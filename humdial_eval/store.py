@@ -3,13 +3,24 @@
 SQLite in WAL mode; the key is a hash of the judge's identity (backend, model, prompt version,
 sampling parameters) and the request as sent, so two runs that differ in any of them never share a
 judgment. Only successful judgments are reused: a failed one is tried again on the next run.
+
+Several scoring processes may use one store at once. Before asking a judge, a process *claims* the
+key; another process that needs the same judgment meanwhile waits for it instead of asking too. A
+claim lapses when its process is gone (same host: its pid no longer runs, e.g. after kill -9) or
+after ``CLAIM_LEASE_S`` (a process on another host, which cannot be looked at), so a crash never
+leaves work stranded.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +39,16 @@ CREATE TABLE IF NOT EXISTS judgments (
     record TEXT NOT NULL
 )
 """
+_CLAIMS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    since REAL NOT NULL
+)
+"""
+# A claim older than this is void even if its process seems alive (another host; a reused pid).
+CLAIM_LEASE_S = 900.0
+CLAIMED, BUSY, DONE = "claimed", "busy", "done"
 
 
 @dataclass(frozen=True)
@@ -50,23 +71,52 @@ class JudgmentStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
+        self._db.execute(_CLAIMS_SCHEMA)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def get(self, key: str) -> Judgment | None:
         row = self._db.execute("SELECT record FROM judgments WHERE key = ? AND status = 'ok'", (key,)).fetchone()
         return Judgment.from_dict(json.loads(row[0])) if row else None
 
+    def claim(self, key: str) -> str:
+        """Take ``key`` before asking a judge for it: ``claimed`` (ask), ``done`` (a judgment is stored:
+        read it), or ``busy`` (a live process is asking: wait, then try again)."""
+        now = time.time()
+        with self._transaction():
+            if self._db.execute("SELECT 1 FROM judgments WHERE key = ? AND status = 'ok'", (key,)).fetchone():
+                return DONE
+            row = self._db.execute("SELECT owner, since FROM claims WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] != self.owner and _claim_stands(row[0], row[1], now):
+                return BUSY
+            self._db.execute("INSERT OR REPLACE INTO claims (key, owner, since) VALUES (?, ?, ?)", (key, self.owner, now))
+            return CLAIMED
+
     def put(self, key: str, coords: tuple[str, str, str, int], judgment: Judgment) -> None:
-        """Keep the first successful judgment for a key; a failure never overwrites a success."""
+        """Keep the first successful judgment for a key; a failure never overwrites a success.
+        Releases this process's claim on the key in the same transaction."""
         task, language, dialogue_id, turn_id = coords
         record = json.dumps(judgment.to_dict(), ensure_ascii=False, sort_keys=True)
-        self._db.execute(
-            """INSERT INTO judgments (key, judge, task, language, dialogue_id, turn_id, status, created, record)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(key) DO UPDATE SET status = excluded.status, record = excluded.record,
-                   created = excluded.created
-               WHERE judgments.status != 'ok'""",
-            (key, judgment.judge, task, language, dialogue_id, turn_id, judgment.status, time.time(), record),
-        )
+        with self._transaction():
+            self._db.execute(
+                """INSERT INTO judgments (key, judge, task, language, dialogue_id, turn_id, status, created, record)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(key) DO UPDATE SET status = excluded.status, record = excluded.record,
+                       created = excluded.created
+                   WHERE judgments.status != 'ok'""",
+                (key, judgment.judge, task, language, dialogue_id, turn_id, judgment.status, time.time(), record),
+            )
+            self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, self.owner))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, taking the write lock at once (other processes wait up to the timeout)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def stats(self) -> StoreStats:
         def grouped(column: str, status: str) -> dict[str, int]:
@@ -99,6 +149,11 @@ class JudgmentStore:
         return cursor.rowcount
 
     def close(self) -> None:
+        """Give up the claims still held (a run interrupted mid-judgment), then close."""
+        try:
+            self._db.execute("DELETE FROM claims WHERE owner = ?", (self.owner,))
+        except sqlite3.Error:
+            pass  # closing must not fail; a claim left behind lapses with this process
         self._db.close()
 
     def __enter__(self) -> "JudgmentStore":
@@ -106,3 +161,34 @@ class JudgmentStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _claim_stands(owner: str, since: float, now: float) -> bool:
+    """A claim holds while its process runs (checked on this host) and for ``CLAIM_LEASE_S`` at most."""
+    if now - since > CLAIM_LEASE_S:
+        return False
+    host, _, rest = owner.partition(":")
+    if host != socket.gethostname():
+        return True  # another machine's process cannot be looked at: the lease decides
+    try:
+        pid = int(rest.split(":", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False  # a store of this very process that was not closed (an earlier, aborted run)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed process that its parent has not reaped yet still answers ``kill(pid, 0)``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]

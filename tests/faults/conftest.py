@@ -12,7 +12,7 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import yaml
 from humdial_eval.cli.main import main
 from tests.conftest import DIALOGUES, Dataset, build_dataset
 from tests.faults.faulty import FaultPlan, start
+from tests.judges.llm.fake_server import FakeJudgeServer
 
 REPO = Path(__file__).resolve().parents[2]
 COPIES = 3  # 6 dialogues x 3 = 18 items, one judgment each
@@ -68,6 +69,9 @@ class Scoring:
     def run(self, profile: Path, cache: Path, out: Path) -> dict[str, Any]:
         """Score in this process; returns summary.json."""
         assert main(self.args(profile, cache, out)) == 0
+        return self.read_summary(out)
+
+    def read_summary(self, out: Path) -> dict[str, Any]:
         return json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
     def spawn(self, profile: Path, cache: Path, out: Path) -> subprocess.Popen[bytes]:
@@ -131,11 +135,11 @@ def scoring(fault_dataset: Dataset, tmp_path: Path) -> Scoring:
 
 
 @pytest.fixture
-def serve() -> Callable[[FaultPlan], Any]:
+def serve() -> Iterator[Callable[[FaultPlan], FakeJudgeServer]]:
     """Start a server on a plan; stopped at the end of the test."""
-    servers = []
+    servers: list[FakeJudgeServer] = []
 
-    def make(plan: FaultPlan) -> Any:
+    def make(plan: FaultPlan) -> FakeJudgeServer:
         servers.append(start(plan))
         return servers[-1]
 

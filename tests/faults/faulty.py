@@ -14,6 +14,7 @@ import hashlib
 import json
 import random
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -95,8 +96,10 @@ class FaultPlan:
                 if planned[attempt] == "hang":
                     return Scripted(content=verdict(call), delay=fault.delay)
                 return fault
+        time.sleep(self.latency)  # here, not as a reply delay: a verdict counts once it is on its way
+        with self._lock:
             self.delivered[sha] += 1
-        return Scripted(content=verdict(call), delay=self.latency)
+        return Scripted(content=verdict(call))
 
     def total_delivered(self) -> int:
         with self._lock:
