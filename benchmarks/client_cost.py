@@ -53,6 +53,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", type=Path, help="where to build (or reuse) the data (default: a temporary folder)")
     args = parser.parse_args()
+    machine = describe()  # at the start: the date and load the runs began with
     with tempfile.TemporaryDirectory(prefix="humdial-bench-") as scratch_name:
         scratch = Path(scratch_name)
         testset, submission = build_distinct((args.data or scratch / "data") / "full", 150)
@@ -68,7 +69,7 @@ def main() -> int:
     best_real = min(real, key=lambda r: r["client_ms"])
     best_harness = min(harness, key=lambda r: r["client_ms"])
     result = {
-        "benchmark": "client_cost", "machine": describe(), "command_line": sys.argv[1:], "concurrency": CONCURRENCY,
+        "benchmark": "client_cost", "machine": machine, "command_line": sys.argv[1:], "concurrency": CONCURRENCY,
         "per_request_cpu_ms": {
             "scoring_process": round(best_real["client_ms"], 3),
             "harness_only": round(best_harness["client_ms"], 3),

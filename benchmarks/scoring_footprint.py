@@ -53,6 +53,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timings of summarise per run (best and median kept)")
     parser.add_argument("--data", type=Path, help="where to build (or reuse) the data (default: a temporary folder)")
     args = parser.parse_args()
+    machine = describe()  # at the start: the date and load the runs began with
     with tempfile.TemporaryDirectory(prefix="humdial-bench-") as scratch_name:
         scratch = Path(scratch_name)
         testset, submission = build_distinct((args.data or scratch / "data") / "full", 150)
@@ -73,7 +74,7 @@ def main() -> int:
     peak = max(run["peak_rss_mb"] for run in runs.values())
     slowest = max(timing["best_s"] for timing in bootstrap.values())
     result = {
-        "benchmark": "scoring_footprint", "machine": describe(), "command_line": sys.argv[1:],
+        "benchmark": "scoring_footprint", "machine": machine, "command_line": sys.argv[1:],
         "data": "benchmarks/fullsize.py: 900 dialogues (150 per task per language), T3 audio",
         "command_runs": runs, "bootstrap": bootstrap,
         "goals": {
