@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from humdial_eval.formula import AVG, OFFICIAL_WEIGHTS, component_name, renormalised_weights, weighted_final
 from humdial_eval.judgment import Judge
@@ -223,6 +222,8 @@ def _index_ci(blocks: Sequence[Block], statistic, settings: BootstrapSettings, r
 
 def _ci(samples, statistic, settings: BootstrapSettings, rng: np.random.Generator) -> list[float] | None:  # type: ignore[no-untyped-def]
     with np.errstate(all="ignore"):
+        from scipy import stats  # imported here: half a second that `validate` and `--help` need not pay
+
         result = stats.bootstrap(
             samples,
             statistic,
