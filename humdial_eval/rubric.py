@@ -68,6 +68,10 @@ class Rubric:
     def keys(self) -> tuple[str, ...]:
         return tuple(d.key for d in self.dimensions)
 
+    def minimum_scores(self, keys: tuple[str, ...] | list[str]) -> dict[str, int]:
+        """The lowest score of each named dimension: what the benchmark's rules give an unanswerable item."""
+        return {key: self.dimension(key).scale.minimum for key in keys}
+
     def dimension(self, key: str) -> Dimension:
         for dimension in self.dimensions:
             if dimension.key == key:

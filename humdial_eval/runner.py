@@ -178,7 +178,7 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None, in_flight: set[st
         audio_dims = [d for d in task.rubric.dimensions if d.needs_audio and d.key in judge.dimensions(task)]
         if audio_dims:
             flags.append(FLAG_MISSING_AUDIO)
-            scores.update({d.key: d.scale.minimum for d in audio_dims})
+            scores.update(task.rubric.minimum_scores([d.key for d in audio_dims]))
     meta = {**item.meta, **judgment.meta}
     if unit.repeats > 1:
         meta["repeat"] = judge.repeat
@@ -187,7 +187,7 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None, in_flight: set[st
             meta["raw_answer"] = judgment.raw
         if unit.on_failure == "min":
             flags.append(FLAG_FAILED_MIN)
-            scores = {key: task.rubric.dimension(key).scale.minimum for key in judge.dimensions(task)}
+            scores = task.rubric.minimum_scores(judge.dimensions(task))
     result = ItemResult(
         task=item.task,
         language=item.language,
@@ -255,7 +255,7 @@ def _rule_result(
 
     Under ``--repeat K`` the rule's record is written once per repeat, so that each repeat is a
     complete run on its own (``meta.repeat`` selects one)."""
-    scores = {key: task.rubric.dimension(key).scale.minimum for key in judge.dimensions(task)}
+    scores = task.rubric.minimum_scores(judge.dimensions(task))
     return ItemResult(
         task=task.id,
         language=language,
