@@ -141,6 +141,8 @@ def run_infer(args: argparse.Namespace) -> int:
         except (SubmissionExistsError, TestSetError) as exc:
             raise UserError(str(exc)) from exc
     print(f"wrote {summary.root}: {summary.dialogues} dialogues, {summary.turns} turns, {summary.spoken} spoken replies")
+    if summary.empty_replies:
+        print(f"{summary.empty_replies} empty generated repl(ies) were replaced by a stock reply", file=sys.stderr)
     if summary.transcript_fallbacks:
         print(f"{summary.transcript_fallbacks} turn(s) had no user audio and were read from the transcript", file=sys.stderr)
     return EXIT_OK

@@ -41,6 +41,7 @@ class InferenceSummary:
     turns: int = 0
     spoken: int = 0
     transcript_fallbacks: int = 0
+    empty_replies: int = 0
     files: list[str] = field(default_factory=list)
 
 
@@ -100,7 +101,10 @@ def answer_dialogue(
         current = TurnView(turn.text, feature_id)
         seed = hash_stream(f"{dialogue.language}:{dialogue.task}:{dialogue.dialogue_id}:{turn.turn_id}")
         generated = decoder.respond(dialogue.language, dialogue.task, history, current, speak=speak, seed=seed)
-        reply = generated.reply or _fallback_reply(dialogue.language)
+        reply = generated.reply
+        if not reply:
+            reply = _fallback_reply(dialogue.language)
+            summary.empty_replies += 1
         audio, rate = (None, 16000)
         if speak and generated.units is not None:
             audio, rate = vocoder(generated.units)

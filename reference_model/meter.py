@@ -6,6 +6,9 @@ data's ground truth (reply texts and the codec-resynthesised reply speech, each 
 reply's emotion), never on model outputs, and neither is the critic the model trains against, so
 the measure cannot be gamed by the consistency loss directly. The speech classifier sees prosody
 statistics of the waveform that is actually submitted (pitch, loudness, spectrum, rhythm).
+Alongside the agreement, ``chance`` is the agreement expected if voice and text were independent
+(from how often each classifier says each emotion) and ``kappa`` is Cohen's kappa,
+(agreement - chance) / (1 - chance).
 """
 
 from __future__ import annotations
@@ -55,8 +58,9 @@ class Consistency:
     text_labels: list[str]
 
     def to_dict(self) -> dict[str, Any]:
+        kappa = (self.agreement - self.chance) / (1 - self.chance) if self.chance < 1 else float("nan")
         return {
-            "agreement": self.agreement, "chance": self.chance, "n": self.n,
+            "agreement": self.agreement, "chance": self.chance, "kappa": kappa, "n": self.n,
             "speech_distribution": dict(Counter(self.speech_labels)),
             "text_distribution": dict(Counter(self.text_labels)),
         }

@@ -1,0 +1,1 @@
+"""Synthetic HumDial-style training data: bilingual dialogues with emotional user speech."""

@@ -11,6 +11,7 @@ import torch
 
 from reference_model.checkpoint import load_bundle
 from reference_model.config import config_from_dict
+from reference_model.model import UnifiedSpeechLM
 from reference_model.training import TrainingError, train
 
 from .conftest import fresh_run, tiny_dict
@@ -37,8 +38,11 @@ def test_both_stages_write_bundles_with_the_losses_of_each_stage(trained: Path) 
     assert all(m["world_size"] == 1 and m["samples_per_s"] > 0 for m in records)
     stage1, final = load_bundle(trained / "stage1"), load_bundle(trained)
     assert (stage1.meta["stage"], final.meta["stage"]) == (1, 2)
-    # Stage 1 leaves the speech head alone; stage 2 trains it.
-    assert torch.equal(stage1.model.speech_head.net[0].weight, load_bundle(trained / "stage1").model.speech_head.net[0].weight)
+    # Stage 1 leaves the speech head as initialised (same seed, same construction); stage 2 trains it.
+    torch.manual_seed(stage1.config.seed)
+    fresh = UnifiedSpeechLM(stage1.config, stage1.meta["vocab_size"], stage1.meta["feature_dim"], stage1.model.codebook)
+    assert torch.equal(stage1.model.speech_head.net[0].weight, fresh.speech_head.net[0].weight)
+    assert not torch.equal(stage1.model.adapter.net[0].weight, fresh.adapter.net[0].weight)
     assert not torch.equal(stage1.model.speech_head.net[0].weight, final.model.speech_head.net[0].weight)
     # The critic stays frozen throughout.
     assert torch.equal(stage1.model.critic.out.weight, final.model.critic.out.weight)
