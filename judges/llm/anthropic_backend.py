@@ -13,7 +13,8 @@ from typing import Any
 
 from judges.llm.audio import AudioPayload
 from judges.llm.base import LLMJudge, Reply, Transport
-from judges.llm.retry import CallError, classify_status, retry_after_seconds
+from judges.llm.retry import CallError
+from judges.llm.sdk_transport import SdkTransport
 from judges.llm.settings import LLMSettings
 
 VENDOR = "https://api.anthropic.com"
@@ -30,44 +31,18 @@ class AnthropicJudge(LLMJudge):
         return AnthropicTransport(self.config, api_key)
 
 
-class AnthropicTransport(Transport):
+class AnthropicTransport(SdkTransport):
     def __init__(self, config: LLMSettings, api_key: str) -> None:
         import anthropic  # the llm extra; imported here so the core never needs it
 
-        self._anthropic = anthropic
-        self.config = config
-        self._urls = list(config.base_urls) or [VENDOR]
-        self._clients = [
-            anthropic.AsyncAnthropic(api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0)
-            for url in self._urls
-        ]
-
-    def endpoint_names(self) -> list[str]:
-        return self._urls
+        super().__init__(config, VENDOR, anthropic, anthropic.AnthropicError, lambda url: anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0))
 
     async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
         if audio is not None:
             raise CallError("the anthropic backend cannot send audio", retryable=False)
-        anthropic = self._anthropic
-        client = self._clients[endpoint % len(self._clients)]
-        try:
-            response = await client.messages.create(**self.arguments(prompt))
-        except anthropic.APITimeoutError as exc:
-            raise CallError(f"no answer within {self.config.request_timeout:g} s (timeout)", retryable=True) from exc
-        except anthropic.APIConnectionError as exc:
-            raise CallError(f"connection failed: {exc}", retryable=True) from exc
-        except anthropic.APIStatusError as exc:
-            status = exc.status_code
-            raise CallError(
-                f"HTTP {status}: {' '.join(str(exc.message).split())[:300]}",
-                retryable=classify_status(status),
-                status=status,
-                retry_after=retry_after_seconds(dict(exc.response.headers)),
-            ) from exc
-        except anthropic.AnthropicError as exc:
-            raise CallError(f"{type(exc).__name__}: {str(exc)[:300]}", retryable=True) from exc
-        except ValueError as exc:  # a 200 whose body is not JSON: a proxy's error page, a cut-off reply
-            raise CallError(f"unreadable response body ({type(exc).__name__}: {str(exc)[:300]})", retryable=True) from exc
+        client = self.client(endpoint)
+        response = await self.call(lambda: client.messages.create(**self.arguments(prompt)))
         # A JSON body of the wrong shape arrives unvalidated: no content is an empty (unparsable) answer.
         blocks = getattr(response, "content", None) or []
         text = "".join(getattr(block, "text", "") for block in blocks if getattr(block, "type", "") == "text")
@@ -89,7 +64,3 @@ class AnthropicTransport(Transport):
         if extra:
             arguments["extra_body"] = extra
         return arguments
-
-    async def aclose(self) -> None:
-        for client in self._clients:
-            await client.close()

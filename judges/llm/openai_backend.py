@@ -8,13 +8,12 @@ api.openai.com, which rejects unknown fields.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from humdial_eval.profiles import ProfileError
 from judges.llm.audio import AudioPayload
 from judges.llm.base import LLMJudge, Reply, Transport
-from judges.llm.retry import CallError, classify_status, retry_after_seconds
+from judges.llm.sdk_transport import SdkTransport
 from judges.llm.settings import LLMSettings
 
 VENDOR = "https://api.openai.com/v1"
@@ -38,42 +37,16 @@ class OpenAIJudge(LLMJudge):
         return OpenAITransport(self.config, api_key)
 
 
-class OpenAITransport(Transport):
+class OpenAITransport(SdkTransport):
     def __init__(self, config: LLMSettings, api_key: str) -> None:
         import openai  # the llm extra; imported here so the core never needs it
 
-        self._openai = openai
-        self.config = config
-        self._urls = list(config.base_urls) or [VENDOR]
-        self._clients = [
-            openai.AsyncOpenAI(api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0)
-            for url in self._urls
-        ]
-
-    def endpoint_names(self) -> list[str]:
-        return self._urls
+        super().__init__(config, VENDOR, openai, openai.OpenAIError, lambda url: openai.AsyncOpenAI(
+            api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0))
 
     async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
-        openai = self._openai
-        client = self._clients[endpoint % len(self._clients)]
-        try:
-            response = await client.chat.completions.create(**self.arguments(prompt, audio, seed))
-        except openai.APITimeoutError as exc:
-            raise CallError(f"no answer within {self.config.request_timeout:g} s (timeout)", retryable=True) from exc
-        except openai.APIConnectionError as exc:
-            raise CallError(f"connection failed: {exc}", retryable=True) from exc
-        except openai.APIStatusError as exc:
-            status = exc.status_code
-            raise CallError(
-                f"HTTP {status}: {_short(exc.message)}",
-                retryable=classify_status(status),
-                status=status,
-                retry_after=retry_after_seconds(dict(exc.response.headers)),
-            ) from exc
-        except openai.OpenAIError as exc:  # malformed responses and the like
-            raise CallError(f"{type(exc).__name__}: {_short(str(exc))}", retryable=True) from exc
-        except ValueError as exc:  # a 200 whose body is not JSON: a proxy's error page, a cut-off reply
-            raise CallError(f"unreadable response body ({type(exc).__name__}: {_short(str(exc))})", retryable=True) from exc
+        client = self.client(endpoint)
+        response = await self.call(lambda: client.chat.completions.create(**self.arguments(prompt, audio, seed)))
         choice = response.choices[0] if response.choices else None
         usage: dict[str, int] = {}
         if response.usage is not None:
@@ -110,12 +83,3 @@ class OpenAITransport(Transport):
         if extra:
             arguments["extra_body"] = extra
         return arguments
-
-    async def aclose(self) -> None:
-        for client in self._clients:
-            await client.close()
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = re.sub(r"^Error code: \d+ - ", "", " ".join(str(text).split()))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
