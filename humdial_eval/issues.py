@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from humdial_eval.terminal import printable
+
+
+# A message may quote a few submitted values (each already short); it is cut beyond this.
+MESSAGE_LIMIT = 1000
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -30,20 +36,23 @@ class ValidationIssue:
     severity: Severity = Severity.ERROR
 
     def location(self) -> str:
+        """Where, as one printable line: submitted ids and names are escaped and capped (see terminal.py)."""
         parts: list[str] = []
         if self.file:
-            parts.append(self.file + (f":{self.line}" if self.line is not None else ""))
+            parts.append(printable(self.file) + (f":{self.line}" if self.line is not None else ""))
         if self.dialogue_id is not None:
-            parts.append(f"dialogue {self.dialogue_id}")
+            parts.append(f"dialogue {printable(self.dialogue_id)}")
         if self.turn_id is not None:
-            parts.append(f"turn {self.turn_id}")
+            parts.append(f"turn {printable(self.turn_id)}")
         if self.field:
-            parts.append(f"field {self.field}")
+            parts.append(f"field {printable(self.field)}")
         return ", ".join(parts)
 
     def format(self) -> str:
+        """The issue as one line for a terminal; messages quote submitted text, so they are escaped and capped too."""
         where = self.location()
-        return f"{self.severity.value}: [{self.code}] {where + ': ' if where else ''}{self.message}"
+        message = printable(self.message, limit=MESSAGE_LIMIT)
+        return f"{self.severity.value}: [{printable(self.code)}] {where + ': ' if where else ''}{message}"
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from humdial_eval.results import ItemResult, write_items
 from humdial_eval.task import Task
+from humdial_eval.terminal import ECHO_LIMIT, json_line, printable
 
 _ENV = Environment(
     loader=PackageLoader("humdial_eval", "templates"),
@@ -22,12 +24,23 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Markdown and HTML syntax that a name or message could use to restyle, link or break a table row.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_ENV.filters["md"] = lambda value, limit=ECHO_LIMIT: md_text(value, limit)
+
+
+def md_text(value: object, limit: int | None = ECHO_LIMIT) -> str:
+    """``value`` as inert inline Markdown: one line, controls escaped (terminal.printable), capped, and every
+    character that Markdown or HTML would interpret escaped, so a system or judge name shows as written."""
+    text = printable(" ".join(str(value).split()), limit)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def write_outputs(out: Path, results: Sequence[ItemResult], summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_items(out / "items.jsonl", list(results))
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(json_line(summary, indent=2) + "\n", encoding="utf-8")
     _write_csv(out / "summary.csv", summary, tasks)
     (out / "report.md").write_text(render_markdown(summary, tasks, results), encoding="utf-8")
 
@@ -90,7 +103,7 @@ def supplementary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     languages = list(summary["languages"])
-    table = Table(title=f"humdial-eval: {summary.get('system', '')}", show_lines=False)
+    table = Table(title=Text(f"humdial-eval: {printable(summary.get('system', ''))}"), show_lines=False)
     table.add_column("task")
     table.add_column("dimension")
     for language in languages:

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.terminal import json_line
+
 FLAG_LANGUAGE_RULE = "language_rule"
 FLAG_MISSING_RESPONSE = "missing_response"
 FLAG_MISSING_AUDIO = "missing_audio"
@@ -48,7 +50,7 @@ class ItemResult:
 def write_items(path: Path, results: list[ItemResult]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for result in results:
-            handle.write(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            handle.write(json_line(result.to_dict(), sort_keys=True) + "\n")
 
 
 def read_items(path: Path) -> list[ItemResult]:

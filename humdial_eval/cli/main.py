@@ -12,10 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from humdial_eval import __version__, registry
+from humdial_eval.terminal import printable
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+# An error line quotes paths, ids and server messages: escaped, and cut beyond this many characters.
+ERROR_LIMIT = 1000
 
 
 class UserError(Exception):
@@ -50,15 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UserError as exc:
-        print(f"humdial-eval: error: {exc}", file=sys.stderr)
+        print(f"humdial-eval: error: {printable(exc, ERROR_LIMIT)}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
-        print("humdial-eval: interrupted; judgments made so far are saved in the store", file=sys.stderr)
+        # Only a command that keeps partial work says so (``score``: the judgment store); set with set_defaults.
+        note = getattr(args, "interrupt_note", None)
+        print(f"humdial-eval: interrupted{'; ' + note if note else ''}", file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("HUMDIAL_EVAL_DEBUG"):
             raise
-        print(f"humdial-eval: internal error: {type(exc).__name__}: {exc} (HUMDIAL_EVAL_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(f"humdial-eval: internal error: {type(exc).__name__}: {printable(exc, ERROR_LIMIT)} "
+              "(HUMDIAL_EVAL_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 3
 
 

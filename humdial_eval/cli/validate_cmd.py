@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
 from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.terminal import json_line
 from humdial_eval.validate import InputError, open_inputs
 
 
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise UserError(str(exc)) from exc
     for issue in issues.issues:
-        print(json.dumps(issue.to_dict(), ensure_ascii=False) if args.json else issue.format())
+        print(json_line(issue.to_dict()) if args.json else issue.format())
     errors, warnings = len(issues.errors), len(issues.warnings)
     verdict = "valid" if not errors else "INVALID"
     print(f"{verdict}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
