@@ -63,18 +63,48 @@ class StoreStats:
     failed_by_judge: dict[str, int] = field(default_factory=dict)
 
 
+class StoreError(Exception):
+    """The store file cannot be used (not SQLite, not writable, not a file); the message names it and what to do."""
+
+
+# What a user can do about a store that cannot be opened, said in every such error.
+STORE_ADVICE = "pass --cache PATH to use another store, or --no-cache to judge without one"
+
+
 class JudgmentStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, check_writable: bool = True) -> None:
+        """Open (or create) the store; a file that cannot serve raises :class:`StoreError` here, before any
+        judging. ``check_writable=False`` for read-only uses (``cache stats``)."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
-        self._db.execute(_CLAIMS_SCHEMA)
+        if path.exists() and not path.is_file():
+            raise StoreError(f"judgment store {path} is not a regular file; {STORE_ADVICE}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of judgment store {path} ({exc.strerror or exc}); "
+                             f"{STORE_ADVICE}") from None
+        try:
+            self._db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(path, exc)) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+            self._db.execute(_CLAIMS_SCHEMA)
+            if check_writable:  # a read-only folder or file shows only on the first write: find out now
+                with self._transaction():
+                    self._db.execute("DELETE FROM claims WHERE 0")
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(_explain(path, exc)) from None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def get(self, key: str) -> Judgment | None:
+        with self._errors():
+            return self._get(key)
+
+    def _get(self, key: str) -> Judgment | None:
         row = self._db.execute("SELECT record FROM judgments WHERE key = ? AND status = 'ok'", (key,)).fetchone()
         return Judgment.from_dict(json.loads(row[0])) if row else None
 
@@ -82,7 +112,7 @@ class JudgmentStore:
         """Take ``key`` before asking a judge for it: ``claimed`` (ask), ``done`` (a judgment is stored:
         read it), or ``busy`` (a live process is asking: wait, then try again)."""
         now = time.time()
-        with self._transaction():
+        with self._errors(), self._transaction():
             if self._db.execute("SELECT 1 FROM judgments WHERE key = ? AND status = 'ok'", (key,)).fetchone():
                 return DONE
             row = self._db.execute("SELECT owner, since FROM claims WHERE key = ?", (key,)).fetchone()
@@ -96,7 +126,7 @@ class JudgmentStore:
         Releases this process's claim on the key in the same transaction."""
         task, language, dialogue_id, turn_id = coords
         record = json.dumps(judgment.to_dict(), ensure_ascii=False, sort_keys=True)
-        with self._transaction():
+        with self._errors(), self._transaction():
             self._db.execute(
                 """INSERT INTO judgments (key, judge, task, language, dialogue_id, turn_id, status, created, record)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -106,6 +136,14 @@ class JudgmentStore:
                 (key, judgment.judge, task, language, dialogue_id, turn_id, judgment.status, time.time(), record),
             )
             self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, self.owner))
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A store that fails mid-run (disk full, file removed, made read-only) is a StoreError naming the file."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -119,6 +157,10 @@ class JudgmentStore:
         self._db.execute("COMMIT")
 
     def stats(self) -> StoreStats:
+        with self._errors():
+            return self._stats()
+
+    def _stats(self) -> StoreStats:
         def grouped(column: str, status: str) -> dict[str, int]:
             rows = self._db.execute(
                 f"SELECT {column}, COUNT(*) FROM judgments WHERE status = ? GROUP BY {column} ORDER BY {column}", (status,)
@@ -145,7 +187,8 @@ class JudgmentStore:
         if failed_only:
             where.append("status = 'failed'")
         sql = "DELETE FROM judgments" + (f" WHERE {' AND '.join(where)}" if where else "")
-        cursor = self._db.execute(sql, params)
+        with self._errors():
+            cursor = self._db.execute(sql, params)
         return cursor.rowcount
 
     def close(self) -> None:
@@ -161,6 +204,19 @@ class JudgmentStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    """One line on why ``path`` cannot serve as a store, without SQLite's jargon where it can be avoided."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("readonly" in text or "unable to open" in text):
+        folder = path.parent
+        why = "is read-only" if "readonly" in text else "cannot be opened for writing"
+        return (f"judgment store {path} {why} (check the permissions of the file and of {folder}, "
+                f"where SQLite also writes {path.name}-wal); {STORE_ADVICE}")
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return f"{path} is not a judgment store (not an SQLite database: {text}); {STORE_ADVICE}"
+    return f"judgment store {path} cannot be used ({type(exc).__name__}: {text}); {STORE_ADVICE}"
 
 
 def _claim_stands(owner: str, since: float, now: float) -> bool:

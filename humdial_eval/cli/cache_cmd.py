@@ -12,7 +12,7 @@ from pathlib import Path
 
 from humdial_eval.cli.main import EXIT_OK, UserError
 from humdial_eval.cli.score_cmd import default_cache_path
-from humdial_eval.store import JudgmentStore
+from humdial_eval.store import JudgmentStore, StoreError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +33,13 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UserError(f"no judgment store at {path}")
     try:
-        store = JudgmentStore(path)
-    except Exception as exc:  # sqlite3.DatabaseError and friends: not a store
-        raise UserError(f"{path}: not a judgment store ({exc})") from exc
+        _run_action(args, JudgmentStore(path, check_writable=args.cache_action != "stats"), path)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    return EXIT_OK
+
+
+def _run_action(args: argparse.Namespace, store: JudgmentStore, path: Path) -> None:
     with store:
         if args.cache_action == "stats":
             _print_stats(store, args.json)
@@ -44,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
             what = " failed" if args.failed else ""
             whose = f" of judge {args.judge!r}" if args.judge else ""
             print(f"removed {removed}{what} judgment(s){whose} from {path}")
-    return EXIT_OK
 
 
 def _print_stats(store: JudgmentStore, as_json: bool) -> None:
