@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -17,9 +16,11 @@ from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
 from humdial_eval.registry import PluginError
 from humdial_eval.report import print_table, write_outputs
 from humdial_eval.injection import FLAG_INJECTION
+from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.runner import ON_FAILURE, run_judging
 from humdial_eval.scoring import REPEAT_AGGREGATES, BootstrapSettings, summarise
-from humdial_eval.store import JudgmentStore
+from humdial_eval.store import JudgmentStore, StoreError
+from humdial_eval.terminal import json_line, printable
 from humdial_eval.validate import InputError, open_inputs
 
 SCHEMA = "humdial-eval/summary/1"
@@ -56,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="use your own Jinja2 prompt template for a task (repeatable), e.g. T1=my_t1.j2")
     judging.add_argument("--concurrency", type=int, metavar="N",
                          help="requests in flight per judge (overrides the profiles' concurrency)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, interrupt_note="judgments made so far are saved in the store")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency is not None and not 1 <= args.concurrency <= 512:
         raise UserError("--concurrency must be from 1 to 512")
     prompt_files = _prompt_files(args.prompt_file)
+    try:  # every output path is checked before the first judgment, so no judging is wasted on a bad --out
+        out_folder = check_output_folder(args.out, "score", {"the submission": args.submission,
+                                                            "the test set": args.testset})
+    except OutputError as exc:
+        raise UserError(str(exc)) from None
     tasks = make_tasks(args)
     chosen_languages = languages(args)
     try:
@@ -92,27 +98,35 @@ def run(args: argparse.Namespace) -> int:
                 if args.strict:
                     return EXIT_INVALID
                 err.print("scoring anyway: unanswerable items score the minimum (use --strict to refuse)", markup=False)
-            store = None if args.no_cache else JudgmentStore(args.cache or default_cache_path())
             try:
-                results = run_judging(
-                    inputs, tasks, judges, store, show_progress=not args.no_progress and sys.stderr.isatty(),
-                    repeats=args.repeat, on_failure=args.on_failure,
-                )
-            finally:
-                if store is not None:
-                    store.close()
+                store = None if args.no_cache else JudgmentStore(args.cache or default_cache_path())
+                try:
+                    results = run_judging(
+                        inputs, tasks, judges, store, show_progress=not args.no_progress and sys.stderr.isatty(),
+                        repeats=args.repeat, on_failure=args.on_failure,
+                    )
+                finally:
+                    if store is not None:
+                        store.close()
+            except StoreError as exc:
+                raise UserError(str(exc)) from None
             present_languages = [lang for lang in chosen_languages if lang in inputs.testset.languages()]
     except InputError as exc:
         raise UserError(str(exc)) from exc
     settings = BootstrapSettings(resamples=args.bootstrap, seed=args.seed)
     summary = _header(args, judges, settings, issues)
     summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate))
-    write_outputs(args.out, results, summary, tasks)
-    (args.out / "validation.jsonl").write_text(
-        "".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in issues.issues), encoding="utf-8"
-    )
+    try:
+        with staged_output(out_folder) as staging:
+            write_outputs(staging, results, summary, tasks)
+            (staging / "validation.jsonl").write_text(
+                "".join(json_line(i.to_dict()) + "\n" for i in issues.issues), encoding="utf-8"
+            )
+    except OutputError as exc:
+        raise UserError(str(exc)) from None
     print_table(console, summary, tasks)
-    console.print(f"Wrote {args.out}/items.jsonl, summary.json, summary.csv, report.md", markup=False, highlight=False)
+    console.print(f"Wrote {printable(args.out)}/items.jsonl, summary.json, summary.csv, report.md", markup=False,
+                  highlight=False)
     _print_warnings(err, summary["counts"], args.on_failure)
     if summary["counts"].get("failed") and not any(r.judged for r in results):
         err.print("error: every judgment failed; check the judge (e.g. `humdial-eval judge probe PROFILE`)",
