@@ -29,6 +29,10 @@ class OutputError(Exception):
     """An ``--out`` that cannot be used; the message names it and says what to do."""
 
 
+class Discard(Exception):
+    """Raised inside :func:`staged_output` when the work failed in a way already reported: nothing is published."""
+
+
 @dataclass(frozen=True)
 class OutputFolder:
     """A checked ``--out``: ``path`` is absolute with links resolved; ``inputs`` are kept apart from it."""
@@ -62,7 +66,11 @@ def staged_output(folder: OutputFolder) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"--out {folder.given}: cannot create a folder in {parent} ({exc.strerror or exc})") from None
     try:
-        yield staging
+        try:
+            yield staging
+        except Discard:
+            shutil.rmtree(staging, ignore_errors=True)
+            return
         (staging / MARKER).write_text(json.dumps({
             "schema": MARKER_SCHEMA, "command": folder.command, "version": __version__,
         }) + "\n", encoding="utf-8")

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from humdial_eval.issues import IssueLog
+from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
+from humdial_eval.terminal import printable
 from leaderboards.definition import load_definition, resolve_definition_dir
 from leaderboards.entries import TeamEntry, read_scores_csv, team_name_problem
 from leaderboards.formats import markdown_overall, render_csv, render_json, render_latex, render_markdown
@@ -80,8 +82,14 @@ def run(args: argparse.Namespace) -> int:
         print("leaderboard: plots need matplotlib: pip install 'humdial-eval[report]', or pass --no-plots",
               file=sys.stderr)
         return 2
-    issues = IssueLog(root=Path.cwd())
     folder = resolve_definition_dir(args.definition)
+    try:  # before any work; a replaced --out must not hold the definition or a run folder
+        out_folder = check_output_folder(args.out, "leaderboard build", {
+            "the leaderboard definition": folder, **{f"run folder {run_dir}": run_dir for run_dir, _ in args.runs}})
+    except OutputError as exc:
+        print(f"leaderboard: cannot write into --out ({printable(exc, None)})", file=sys.stderr)
+        return 1
+    issues = IssueLog(root=Path.cwd())
     definition = load_definition(folder, issues)
     entries: list[TeamEntry] = []
     if definition is not None:
@@ -112,7 +120,11 @@ def run(args: argparse.Namespace) -> int:
     if any(entry.items is not None for entry in entries):
         add_uncertainty(board, entries, resamples=args.resamples, confidence=args.confidence, seed=args.seed)
     try:
-        written = _write(board, args.out, plots=not args.no_plots)
+        with staged_output(out_folder) as staging:
+            written = [args.out / path.relative_to(staging) for path in _write(board, staging, plots=not args.no_plots)]
+    except OutputError as exc:
+        print(f"leaderboard: cannot write into --out ({printable(exc, None)})", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"leaderboard: cannot write into --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from humdial_eval.issues import IssueLog
+from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
+from humdial_eval.terminal import printable
 
 if TYPE_CHECKING:
     from humdial_eval.agreement.runs import RunFolder
@@ -65,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"humdial-eval agreement: error: {exc}; install the statistics extra: pip install 'humdial-eval[stats]'",
               file=sys.stderr)
         return 1
+    try:  # before any reading: a bad --out must not cost an analysis
+        out_folder = check_output_folder(args.out, "agreement", _inputs(args))
+    except OutputError as exc:
+        print(f"humdial-eval agreement: error: {printable(exc, None)}", file=sys.stderr)
+        return 1
     issues = IssueLog()
     runs = _read_runs(args.runs, issues)
     ratings: list[HumanRating] = []
@@ -87,10 +94,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2 if not args.human else 1
     result = analyse(runs, sources, options)
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_json(args.out / "agreement.json", result)
-    write_csv(args.out / "agreement.csv", result)
-    write_report(args.out, result, figures=not args.no_figures)
+    with staged_output(out_folder) as staging:
+        write_json(staging / "agreement.json", result)
+        write_csv(staging / "agreement.csv", result)
+        write_report(staging, result, figures=not args.no_figures)
     for record in result.pairs:
         if record.language == ALL and record.dimension == ALL:
             print(
@@ -110,6 +117,18 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     if args.out.exists() and not args.out.is_dir():
         return f"--out {args.out} exists and is not a folder"
     return None
+
+
+def _inputs(args: argparse.Namespace) -> dict[str, Path]:
+    """The folders and files ``--out`` must keep apart from (replacing ``--out`` would delete them)."""
+    from humdial_eval.agreement.sources import source_label
+
+    found: dict[str, Path] = {}
+    for spec in args.runs:
+        path = source_label(spec, set())[1]
+        found[f"run folder {path}"] = path
+    found.update({f"ratings file {path}": path for path in args.human})
+    return found
 
 
 def _read_runs(specs: list[str], issues: IssueLog) -> list[RunFolder]:

@@ -69,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--concurrency must be from 1 to 512")
     prompt_files = _prompt_files(args.prompt_file)
     try:  # every output path is checked before the first judgment, so no judging is wasted on a bad --out
-        out_folder = check_output_folder(args.out, "score", {"the submission": args.submission,
-                                                            "the test set": args.testset})
+        out_folder = check_output_folder(args.out, "score", {
+            "the submission": args.submission, "the test set": args.testset,
+            "the judgment store": None if args.no_cache else args.cache or default_cache_path()})
     except OutputError as exc:
         raise UserError(str(exc)) from None
     tasks = make_tasks(args)

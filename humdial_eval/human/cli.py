@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from humdial_eval.human.export import KEY_FILE, SHEET_FOLDER, export_sheets
 from humdial_eval.human.importer import import_ratings, read_key
 from humdial_eval.human.ratings import write_ratings_csv
 from humdial_eval.issues import IssueLog
+from humdial_eval.output_dir import Discard, OutputError, check_output_folder, staged_output
+from humdial_eval.terminal import printable
 
 MAX_SHOWN_ISSUES = 50
 
@@ -65,11 +68,19 @@ def run_export(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"humdial-eval human export: error: --out {args.out} exists and is not a folder", file=sys.stderr)
         return 2
+    try:  # before any work; the run folder (and the submission it names) must survive a replaced --out
+        out_folder = check_output_folder(args.out, "human export", _run_inputs(args.run))
+    except OutputError as exc:
+        print(f"humdial-eval human export: error: {printable(exc, None)}", file=sys.stderr)
+        return 1
     issues = IssueLog()
-    result = export_sheets(
-        args.run, args.out, issues, seed=args.seed, tasks=_split(args.tasks), languages=_split(args.languages),
-        dimensions=_split(args.dimensions), include_rule_scored=args.include_rule_scored,
-    )
+    with staged_output(out_folder) as staging:
+        result = export_sheets(
+            args.run, staging, issues, seed=args.seed, tasks=_split(args.tasks), languages=_split(args.languages),
+            dimensions=_split(args.dimensions), include_rule_scored=args.include_rule_scored,
+        )
+        if issues.errors or result is None:
+            raise Discard
     if _show(issues) or result is None:
         return 1
     for note in result.notes:
@@ -82,6 +93,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_file():
+        print(f"humdial-eval human import: error: --out {printable(args.out)} exists and is not a file", file=sys.stderr)
+        return 1
+    inputs = [*args.filled, *([args.key] if args.key else [])]
+    if any(args.out.resolve() == path.resolve() for path in inputs):
+        print(f"humdial-eval human import: error: --out {printable(args.out)} is one of the input files; "
+              "write the ratings to a new file", file=sys.stderr)
+        return 1
     issues = IssueLog()
     key = read_key(args.key, issues) if args.key else None
     if _show(issues):
@@ -101,6 +120,19 @@ def run_import(args: argparse.Namespace) -> int:
     raters = len({r.rater for r in result.ratings})
     print(f"wrote {count} ratings by {raters} rater(s) to {args.out}")
     return 0
+
+
+def _run_inputs(run: Path) -> dict[str, Path | None]:
+    """The run folder and the submission and test set it names: a replaced --out must not hold any of them."""
+    found: dict[str, Path | None] = {"the run folder": run}
+    try:
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return found  # export_sheets reports an unreadable run
+    for name, label in (("submission", "the run's submission"), ("testset", "the run's test set")):
+        value = summary.get(name) if isinstance(summary, dict) else None
+        found[label] = Path(value) if isinstance(value, str) and value else None
+    return found
 
 
 def _show(issues: IssueLog) -> bool:
