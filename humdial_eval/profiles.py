@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from humdial_eval import registry
+from humdial_eval.credentials import find_secret, redact_text
 
 DEFAULT_PROFILE = "offline-rubric"
-_SECRET_KEYS = {"api_key", "apikey", "key", "token", "authorization", "password"}
 
 
 class ProfileError(ValueError):
@@ -52,12 +52,13 @@ def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+        raise ProfileError(f"{path}: not valid YAML: {redact_text(str(exc))}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile must be a YAML mapping")
-    secret = _SECRET_KEYS.intersection(k.lower() for k in data)
+    secret = find_secret(data)  # at any depth (extra_body, headers), by field name or by the value's shape
     if secret:
-        raise ProfileError(f"{path}: field {sorted(secret)[0]!r} would store a secret; use api_key_env instead")
+        raise ProfileError(f"{path}: field {secret!r} would store a secret (its value is not shown); profiles must be "
+                           "without credentials: keep keys in the environment and name the variable with api_key_env")
     if "judges" in data:
         members = data["judges"]
         if not isinstance(members, list) or not members:

@@ -15,6 +15,7 @@ from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
 from humdial_eval.registry import PluginError
 from humdial_eval.report import print_table, write_outputs
+from humdial_eval.credentials import redact
 from humdial_eval.injection import FLAG_INJECTION
 from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.runner import ON_FAILURE, run_judging
@@ -167,7 +168,8 @@ def _header(args: argparse.Namespace, judges: list[Any], settings: BootstrapSett
         "system": name,
         "submission": str(args.submission.resolve()),
         "testset": str(args.testset.resolve()),
-        "judges": [{"name": j.name, "identity": j.identity()} for j in judges],
+        # Profiles with credentials are refused when loaded; a judge plugin's identity is scrubbed anyway.
+        "judges": [{"name": j.name, "identity": redact(j.identity())} for j in judges],
         "options": {
             "t3_turn_rule": args.t3_turn_rule,
             "confidence": settings.confidence,

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from humdial_eval.credentials import find_secret, redact_text
 from humdial_eval.profiles import ProfileError
 
 DEFAULT_PROMPT_VERSION = "humdial-v1"
@@ -90,7 +91,11 @@ def parse_settings(name: str, backend: str, raw: dict[str, Any], *, vendor_key_e
         if value is None and key not in {"model"}:
             continue
         if isinstance(value, bool) and bool not in types or not isinstance(value, types):
-            raise ProfileError(f"{where}: field {key!r} must be {wanted}, not {value!r}")
+            raise ProfileError(f"{where}: field {key!r} must be {wanted}, not {redact_text(repr(value))[:200]}")
+    secret = find_secret(raw)  # settings can come from code as well as from a profile file (checked there too)
+    if secret:
+        raise ProfileError(f"{where}: field {secret!r} would store a secret (its value is not shown); settings must be "
+                           "without credentials: name the variable that holds the key with api_key_env")
     model = raw.get("model")
     if not isinstance(model, str) or not model.strip():
         raise ProfileError(f"{where}: field 'model' is required")
@@ -127,7 +132,7 @@ def _base_urls(where: str, value: Any) -> tuple[str, ...]:
         if not isinstance(url, str) or not re.match(r"https?://[^\s/@?#]+(/[^\s?#]*)?$", url):
             raise ProfileError(
                 f"{where}: field 'base_url' must be http(s)://host[:port]/path without credentials or query, "
-                f"not {url!r}"
+                f"not {redact_text(repr(url))}"  # the refused URL may carry the very password it must not hold
             )
         cleaned.append(url.rstrip("/"))
     return tuple(cleaned)
