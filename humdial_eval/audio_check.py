@@ -35,7 +35,7 @@ def check_wav(path: Path) -> list[AudioProblem]:
     try:
         info = soundfile.info(str(path))
     except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
-        return [AudioProblem("audio_unreadable", f"not a readable audio file ({_short(exc)})", True)]
+        return [AudioProblem("audio_unreadable", f"not a readable audio file ({_short(exc, path)})", True)]
     problems: list[AudioProblem] = []
     if info.format != "WAV":
         problems.append(AudioProblem("audio_format", f"container is {info.format}; expected WAV (RIFF)", True))
@@ -61,6 +61,11 @@ def check_wav(path: Path) -> list[AudioProblem]:
     return problems
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _short(exc: Exception, path: Path) -> str:
+    """libsndfile's reason, without the file's full path: a submission is read from a temporary extraction
+    folder whose name must not reach validation.jsonl or a report (the issue already names the file)."""
+    text = str(getattr(exc, "error_string", "") or exc).strip()
+    text = text.splitlines()[0] if text else type(exc).__name__
+    for shown in {str(path), str(path.resolve()), str(path.parent), str(path.resolve().parent)}:
+        text = text.replace(shown, path.name if shown.endswith(path.name) else ".")
     return text[:200]

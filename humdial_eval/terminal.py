@@ -33,6 +33,12 @@ def printable(value: Any, limit: int | None = ECHO_LIMIT) -> str:
     return _UNSAFE.sub(_escape, _other_format_chars(text)) + cut
 
 
+def printable_block(value: Any) -> str:
+    """Like :func:`printable` without a cap and keeping line breaks and tabs: for texts shown in an HTML page,
+    where a right-to-left override or a control character would still mislead the reader."""
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _escape(m), _other_format_chars(str(value)))
+
+
 def has_unsafe(text: str) -> bool:
     """True when ``text`` holds a character that :func:`printable` would escape."""
     return bool(_UNSAFE.search(text)) or any(unicodedata.category(c) == "Cf" for c in text)

@@ -15,6 +15,7 @@ from typing import Any
 
 from humdial_eval.agreement.analysis import AgreementResult, PairRecord
 from humdial_eval.agreement.estimate import Estimate
+from humdial_eval.terminal import printable
 
 SCHEMA = "humdial-eval/agreement/1"
 CSV_STATS = (
@@ -112,6 +113,13 @@ def write_csv(path: Path, result: AgreementResult) -> None:
             writer.writerow(csv_row(record))
 
 
+# A spreadsheet reads a cell as a formula when it starts with one of these, also after leading tabs,
+# carriage returns or spaces (OWASP "CSV injection"); such a cell gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _cell(text: str) -> str:
-    """Names come from user files; keep a spreadsheet from reading one as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Names come from user files: no formula for a spreadsheet, no raw control character (terminal.printable)."""
+    if text[:1] in _FORMULA_START or text.lstrip(" \t\r\n")[:1] in _FORMULA_START:
+        text = "'" + text
+    return printable(text, None)

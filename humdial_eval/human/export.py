@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from humdial_eval.agreement.scales import task_plugins
 from humdial_eval.agreement.runs import JudgmentRow, RunFolder, opened_submission, read_run
@@ -27,6 +28,7 @@ from humdial_eval.items import EvalItem
 from humdial_eval.loading import load_submission, load_testset
 from humdial_eval.rubric import Dimension
 from humdial_eval.task import MissingResponse, Task
+from humdial_eval.terminal import printable_block
 
 KEY_SCHEMA = "humdial-eval/human-export/1"
 SHEET_FOLDER = "sheet"
@@ -197,7 +199,8 @@ def _write_template(path: Path, items: list[SheetItem]) -> None:
 
 def _write_html(path: Path, items: list[SheetItem], seed: int) -> None:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("humdial_eval.human"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+        loader=jinja2.PackageLoader("humdial_eval.human"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        finalize=_neutral,
     )
     rubrics: dict[str, Any] = {}
     for entry in items:
@@ -208,6 +211,14 @@ def _write_html(path: Path, items: list[SheetItem], seed: int) -> None:
         items=items, rubrics=rubrics, columns=TEMPLATE_COLUMNS, storage_key=f"humdial-sheet-{seed}-{len(items)}",
     )
     path.write_text(html, encoding="utf-8")
+
+
+def _neutral(value: Any) -> Any:
+    """Every text put on the sheet: a right-to-left override or a control character in a submitted reply would
+    reorder or hide what the rater reads, so it is shown as a visible escape (markup the template made is kept)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable_block(value)
+    return value
 
 
 def _write_key(path: Path, run: RunFolder, items: list[SheetItem], seed: int) -> None:

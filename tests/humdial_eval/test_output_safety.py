@@ -249,3 +249,62 @@ def test_a_failed_write_leaves_the_previous_result_whole(dataset: Dataset, tmp_p
     capsys.readouterr()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# -- escaping in written files -------------------------------------------------------------------------------------
+def test_report_md_escapes_the_system_and_judge_names(dataset: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    name = "team | x <img src=x onerror=alert(1)> [click](http://evil) `code` *b*\nnew line"
+    assert score(dataset, out, "--system-name", name) == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    title = report.splitlines()[0]
+    assert title.startswith("# humdial-eval report: team \\| x &lt;img") and "\\[click\\]" in title
+    assert "\\`code\\`" in title and "\\*b\\*" in title and "new line" in title
+    assert "<img" not in report
+    assert json.loads((out / "summary.json").read_text())["system"] == name  # the data keeps the real name
+
+
+def test_rating_sheet_shows_controls_and_rtl_overrides_as_escapes(dataset: Dataset, tmp_path: Path) -> None:
+    from tests.humdial_eval.human.sheets import scored_run
+
+    records = dataset.records("en", "T3")
+    records[0]["turns"][2]["response_text"] = "I am here \u202eereh ton ma I\u202c for you\x1b[8m, always\x07."
+    dataset.rewrite("en", "T3", lambda rows: rows.__setitem__(0, records[0]))
+    run = scored_run(tmp_path / "run", dataset)
+    assert main(["human", "export", str(run), "--out", str(tmp_path / "export")]) == 0
+    page = (tmp_path / "export" / "sheet" / "rating_sheet.html").read_text(encoding="utf-8")
+    assert not raw_controls(page.replace("\t", ""))
+    assert "I am here \\u202eereh ton ma I\\u202c for you\\x1b[8m, always\\x07." in page
+
+
+@pytest.mark.parametrize("name", ["\t=HYPERLINK(\"http://evil\")", "=1+1", "\r+1", "  @SUM(A1)", "-2+3", "\n=1"])
+def test_agreement_csv_neutralises_formula_cells(name: str) -> None:
+    from humdial_eval.agreement.output import _cell
+
+    cell = _cell(name)
+    assert cell.startswith("'") and not raw_controls(cell)
+
+
+def test_agreement_csv_leaves_plain_names_alone() -> None:
+    from humdial_eval.agreement.output import _cell
+
+    assert _cell("offline-rubric") == "offline-rubric" and _cell("T1") == "T1"
+
+
+def test_unreadable_audio_messages_do_not_leak_the_extraction_folder(dataset: Dataset, tmp_path: Path) -> None:
+    import tempfile
+    import zipfile
+
+    dataset.response_wav("en", "en_t3_a", 3).write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really audio" * 4)
+    archive = tmp_path / "team.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in sorted(dataset.submission.rglob("*")):
+            if path.is_file():
+                bundle.write(path, path.relative_to(dataset.submission.parent).as_posix())
+    out = tmp_path / "out"
+    assert score(dataset.__class__(dataset.testset, archive), out, "--tasks", "T3") == 0
+    validation = (out / "validation.jsonl").read_text(encoding="utf-8")
+    assert "audio_unreadable" in validation
+    for name in ("validation.jsonl", "items.jsonl", "report.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "humdial-submission" not in text and tempfile.gettempdir() + "/" not in text, name
