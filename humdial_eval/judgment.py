@@ -87,6 +87,11 @@ class Judge(ABC):
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         """Score one item; failures are returned as ``status='failed'`` judgments, not raised."""
 
+    def unusable(self) -> str | None:
+        """Why this judge cannot judge at all (e.g. its server cannot be reached), found while judging; None
+        while it can. ``score`` stops with this reason instead of reporting a run of failures."""
+        return None
+
     async def aclose(self) -> None:
         """Release network clients and the like."""
 

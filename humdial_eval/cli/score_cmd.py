@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
                         store.close()
             except StoreError as exc:
                 raise UserError(str(exc)) from None
+            _stop_if_unusable(judges, results)
             present_languages = [lang for lang in chosen_languages if lang in inputs.testset.languages()]
     except InputError as exc:
         raise UserError(str(exc)) from exc
@@ -135,6 +136,15 @@ def run(args: argparse.Namespace) -> int:
                   markup=False, highlight=False)
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _stop_if_unusable(judges: list[Any], results: list[Any]) -> None:
+    """A judge that could not judge at all (its server unreachable, its key refused) ends the run with that reason
+    instead of a report of failures; a judge that failed only part-way still gets its results written."""
+    for judge in judges:
+        reason = judge.unusable()
+        if reason and not any(r.judged and r.judge == judge.name for r in results):
+            raise UserError(f"judge {judge.name!r}: {reason} (no results written)")
 
 
 def _print_warnings(err: Console, counts: dict[str, int], on_failure: str) -> None:

@@ -12,7 +12,7 @@ import itertools
 import random
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +27,7 @@ from judges.llm import audio as audio_mod
 from judges.llm.audio import AudioError, AudioPayload
 from judges.llm.parsing import ParseError, parse_answer
 from judges.llm.prompting import PromptLibrary, RenderedPrompt
+from judges.llm.reachability import Reachability, cannot_connect
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
 from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 
@@ -64,6 +65,8 @@ class _Shared:
     transport: Transport | None = None
     rotation: Any = field(default_factory=itertools.count)
     fatal: str | None = None
+    reach: Reachability | None = None
+    unreachable: str | None = None  # set when no base_url accepts connections: `score` stops with it
 
 
 class LLMJudge(Judge):
@@ -169,7 +172,8 @@ class LLMJudge(Judge):
 
             async def send(_: int) -> Reply:
                 endpoint.append(next(self._shared.rotation))
-                return await transport.send(prompt.text, payload, seed, endpoint[-1])
+                return await self._watched(transport, lambda: transport.send(prompt.text, payload, seed, endpoint[-1]),
+                                           endpoint[-1])
 
             try:
                 reply = await with_retries(send, self.policy, attempts, rng=rng)
@@ -201,7 +205,8 @@ class LLMJudge(Judge):
         transport = self._transport()
 
         async def send(_: int) -> Reply:
-            return await transport.send(prompt, audio, self.seed(), next(self._shared.rotation))
+            endpoint = next(self._shared.rotation)
+            return await self._watched(transport, lambda: transport.send(prompt, audio, self.seed(), endpoint), endpoint)
 
         try:
             return await with_retries(send, self.policy, Attempts())
@@ -217,7 +222,32 @@ class LLMJudge(Judge):
             await self._shared.transport.aclose()
             self._shared.transport = None
 
+    def unusable(self) -> str | None:
+        return self._shared.unreachable
+
     # -- helpers ----------------------------------------------------------------------------------
+    async def _watched(self, transport: Transport, request: Callable[[], Awaitable[Reply]], endpoint: int) -> Reply:
+        """One request, noting whether its server could be reached; once no base_url can be, stop retrying."""
+        if self._shared.fatal:  # another item found the judge unusable while this one waited to retry
+            raise CallError(self._shared.fatal, retryable=False)
+        reach = self._shared.reach
+        if reach is None:
+            reach = self._shared.reach = Reachability(transport.endpoint_names())
+        try:
+            reply = await request()
+        except CallError as error:
+            reason = cannot_connect(error)
+            if reason is None:
+                reach.answered(endpoint)
+                raise
+            reach.refused(endpoint, reason)
+            if reach.all_down():
+                self._shared.fatal = self._shared.unreachable = reach.message()
+                raise CallError(self._shared.fatal, retryable=False) from error
+            raise
+        reach.answered(endpoint)
+        return reply
+
     def _transport(self) -> Transport:
         if self._shared.transport is None:
             self._shared.transport = self.make_transport(self._api_key)
