@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     for record in result.pairs:
         if record.language == ALL and record.dimension == ALL:
             print(
-                f"{record.source_a} vs {record.source_b}, {'all tasks' if record.task == ALL else record.task}: "
+                f"{printable(record.source_a)} vs {printable(record.source_b)}, "
+                f"{'all tasks' if record.task == ALL else printable(record.task)}: "
                 f"n={record.n}, exact={record.stats['exact'].format(2)}, "
                 f"kappa_w={record.stats['kappa_quadratic'].format()}"
             )

@@ -84,7 +84,7 @@ def run_export(args: argparse.Namespace) -> int:
     if _show(issues) or result is None:
         return 1
     for note in result.notes:
-        print(f"note: {note}")
+        print(f"note: {printable(note, 1000)}")
     scores = sum(len(e.dimensions) for e in result.items)
     audio = sum(bool(e.response_audio) + bool(e.user_audio) for e in result.items)
     print(f"wrote {len(result.items)} items ({scores} scores to give, {audio} audio files) to "
@@ -113,9 +113,9 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     for file, blank in result.blank.items():
         if blank:
-            print(f"note: {file}: {blank} score(s) left empty")
+            print(f"note: {printable(file)}: {blank} score(s) left empty")
     for note in result.notes:
-        print(f"note: {note}")
+        print(f"note: {printable(note, 1000)}")
     count = write_ratings_csv(args.out, result.ratings)
     raters = len({r.rater for r in result.ratings})
     print(f"wrote {count} ratings by {raters} rater(s) to {args.out}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 
 from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import ProfileError, build_judges
 from humdial_eval.registry import PluginError
+from humdial_eval.terminal import json_line, printable
 from judges.llm.base import LLMJudge
 from judges.llm.probe import ProbeReport, probe
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"profile {args.profile!r} has no LLM judge to probe")
     reports = [asyncio.run(probe(judge)) for judge in llm_judges]
     if args.json:
-        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+        print(json_line([r.to_dict() for r in reports], indent=2))
     else:
         for report in reports:
             _print(report)
@@ -47,5 +47,5 @@ def run(args: argparse.Namespace) -> int:
 def _print(report: ProbeReport) -> None:
     print(f"judge {report.judge}: {report.backend}, model {report.model}, endpoint(s) {', '.join(report.endpoints)}")
     for check in report.checks:
-        print(f"  [{_MARK[check.verdict]}] {check.name}: {check.detail}")
+        print(f"  [{_MARK[check.verdict]}] {check.name}: {printable(check.detail, 1000)}")  # quotes the server
     print(f"  verdict: {'ready' if report.ready else 'NOT ready'}")
