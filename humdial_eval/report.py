@@ -25,7 +25,8 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 # Markdown and HTML syntax that a name or message could use to restyle, link or break a table row.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# An underscore inside a word (dialogue ids, snr_db) cannot start emphasis in CommonMark and is left as it is.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _ENV.filters["md"] = lambda value, limit=ECHO_LIMIT: md_text(value, limit)
 
 
