@@ -12,10 +12,10 @@ from rich.console import Console
 
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
 from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.credentials import redact
 from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
 from humdial_eval.registry import PluginError
 from humdial_eval.report import print_table, write_outputs
-from humdial_eval.credentials import redact
 from humdial_eval.injection import FLAG_INJECTION
 from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.runner import ON_FAILURE, run_judging
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _stop_if_unusable(judges: list[Any], results: list[Any]) -> None:
-    """A judge that could not judge at all (its server unreachable, its key refused) ends the run with that reason
+    """A judge that could not judge at all (e.g. no base_url accepts connections) ends the run with its reason
     instead of a report of failures; a judge that failed only part-way still gets its results written."""
     for judge in judges:
         reason = judge.unusable()
