@@ -10,10 +10,13 @@ short-lived sibling) is touched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
+import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +26,8 @@ from humdial_eval import __version__
 
 MARKER = ".humdial-eval-output"
 MARKER_SCHEMA = "humdial-eval/output/1"
+# Staging folders name their host (hashed) so that a sweep never removes another machine's on a shared disk.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 class OutputError(Exception):
@@ -61,7 +66,8 @@ def staged_output(folder: OutputFolder) -> Iterator[Path]:
     parent = folder.path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{folder.path.name}.tmp-{secrets.token_hex(4)}"
+        _sweep_stale(folder.path)
+        staging = parent / _sibling_name(folder.path, "tmp")
         staging.mkdir()
     except OSError as exc:
         raise OutputError(f"--out {folder.given}: cannot create a folder in {parent} ({exc.strerror or exc})") from None
@@ -83,6 +89,30 @@ def staged_output(folder: OutputFolder) -> Iterator[Path]:
 def is_result_folder(path: Path) -> bool:
     """True when ``path`` is a folder written by a humdial-eval command (it holds the marker file)."""
     return (path / MARKER).is_file() and not (path / MARKER).is_symlink()
+
+
+def _sibling_name(target: Path, kind: str) -> str:
+    """``.NAME.tmp-HOST-PID-RANDOM``: hidden, beside ``--out``, and telling which process it belongs to."""
+    return f".{target.name}.{kind}-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _sweep_stale(target: Path) -> None:
+    """Remove the staging folders of earlier runs on this host whose process is gone (killed while writing)."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(?:tmp|old)-{_HOST}-(\d+)-[0-9a-f]+")
+    for sibling in target.parent.iterdir():
+        found = pattern.fullmatch(sibling.name)
+        if found and int(found.group(1)) != os.getpid() and not _alive(int(found.group(1))):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _check(folder: OutputFolder) -> None:
@@ -118,7 +148,7 @@ def _replace(staging: Path, folder: OutputFolder) -> None:
     old: Path | None = None
     if target.exists() or target.is_symlink():
         _check(folder)  # nothing may have landed in it meanwhile that the rules refuse
-        old = target.parent / f".{target.name}.old-{secrets.token_hex(4)}"
+        old = target.parent / _sibling_name(target, "old")
         os.rename(target, old)
     try:
         os.rename(staging, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,22 @@ def test_human_import_refuses_to_overwrite_its_input(tmp_path: Path, capsys: pyt
     assert main(["human", "import", str(filled), "--out", str(filled)]) == 1
     assert "input files" in capsys.readouterr().err
     assert filled.read_text().startswith("item,")
+
+
+def test_staging_folders_of_killed_runs_are_removed_by_the_next_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from humdial_eval.output_dir import _sibling_name
+
+    out = tmp_path / "out"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    stale = tmp_path / _sibling_name(out, "tmp").replace(f"-{os.getpid()}-", f"-{pid}-")
+    stale.mkdir()
+    (stale / "items.jsonl").write_text("half")
+    live = tmp_path / _sibling_name(out, "tmp")  # this process: still writing, kept
+    live.mkdir()
+    with staged_output(check_output_folder(out, "t")) as staging:
+        (staging / "a.txt").write_text("1")
+    assert not stale.exists() and live.is_dir()
