@@ -40,6 +40,14 @@ def test_printable_escapes_controls_and_bidi_and_caps_length() -> None:
     assert not has_unsafe(printable(FORGED + "\u2067\u200b\U000e0041"))
 
 
+def test_every_control_and_format_character_is_escaped() -> None:
+    import unicodedata
+
+    hidden = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")]
+    assert [c for c in hidden if not has_unsafe(c)] == []
+    assert all(printable(c).isascii() and printable(c).isprintable() for c in hidden)
+
+
 def test_json_line_reads_back_to_the_same_value_without_raw_controls() -> None:
     value = {"id": FORGED + "\u202e\x85\u2028zh 你好"}
     line = json_line(value)
