@@ -89,7 +89,7 @@ class IssueLog:
         self.issues.append(
             ValidationIssue(
                 code=code,
-                message=message,
+                message=self._scrub(message),
                 file=self._display(file),
                 line=line,
                 dialogue_id=dialogue_id,
@@ -112,6 +112,16 @@ class IssueLog:
     @property
     def warnings(self) -> list[ValidationIssue]:
         return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    def _scrub(self, message: str) -> str:
+        """A message that quotes a full path (a library's error text) names it relative to the root too: the root
+        of a zip submission is a temporary folder whose name must not reach validation.jsonl."""
+        if self.root is None:
+            return message
+        for root in {str(self.root.resolve()), str(self.root)}:
+            if len(root) > 1:
+                message = message.replace(root + "/", "").replace(root, ".")
+        return message
 
     def _display(self, file: Path | str | None) -> str | None:
         if file is None:

@@ -316,3 +316,15 @@ def test_unreadable_audio_messages_do_not_leak_the_extraction_folder(dataset: Da
     for name in ("validation.jsonl", "items.jsonl", "report.md"):
         text = (out / name).read_text(encoding="utf-8")
         assert "humdial-submission" not in text and tempfile.gettempdir() + "/" not in text, name
+
+
+def test_issue_messages_name_files_relative_to_the_submission(tmp_path: Path) -> None:
+    from humdial_eval.issues import IssueLog
+
+    root = tmp_path / "humdial-submission-x" / "HD-Track1"
+    log = IssueLog(root=root)
+    log.add("audio_unreadable", f"Error opening '{root}/en/HD-Track1-T3/a.wav': bad header; see {root}",
+            file=root / "en" / "HD-Track1-T3" / "a.wav")
+    (issue,) = log.issues
+    assert issue.message == "Error opening 'en/HD-Track1-T3/a.wav': bad header; see ."
+    assert issue.file == "en/HD-Track1-T3/a.wav" and str(tmp_path) not in issue.format()
