@@ -7,12 +7,12 @@ cache folder), and neither sub-command creates a store that is not there.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from humdial_eval.cli.main import EXIT_OK, UserError
 from humdial_eval.cli.score_cmd import default_cache_path
 from humdial_eval.store import JudgmentStore, StoreError
+from humdial_eval.terminal import json_line, printable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,21 +47,22 @@ def _run_action(args: argparse.Namespace, store: JudgmentStore, path: Path) -> N
             removed = store.clear(args.judge, failed_only=args.failed)
             what = " failed" if args.failed else ""
             whose = f" of judge {args.judge!r}" if args.judge else ""
-            print(f"removed {removed}{what} judgment(s){whose} from {path}")
+            print(f"removed {removed}{what} judgment(s){printable(whose)} from {printable(path)}")
 
 
 def _print_stats(store: JudgmentStore, as_json: bool) -> None:
     stats = store.stats()
     size = sum(p.stat().st_size for p in (stats.path, Path(f"{stats.path}-wal")) if p.is_file())
     if as_json:
-        print(json.dumps({
+        print(json_line({
             "path": str(stats.path), "bytes": size, "ok": stats.judgments, "failed": stats.failed,
             "ok_by_judge": stats.by_judge, "failed_by_judge": stats.failed_by_judge, "ok_by_task": stats.by_task,
-        }, ensure_ascii=False, sort_keys=True))
+        }, sort_keys=True))
         return
-    print(f"judgment store {stats.path} ({size / 1024:.1f} KiB)")
+    print(f"judgment store {printable(stats.path)} ({size / 1024:.1f} KiB)")
     print(f"  {stats.judgments} reusable (ok) judgment(s), {stats.failed} failed (retried by the next run)")
     for judge in sorted(set(stats.by_judge) | set(stats.failed_by_judge)):
-        print(f"  judge {judge}: {stats.by_judge.get(judge, 0)} ok, {stats.failed_by_judge.get(judge, 0)} failed")
+        print(f"  judge {printable(judge)}: {stats.by_judge.get(judge, 0)} ok, "
+              f"{stats.failed_by_judge.get(judge, 0)} failed")
     for task, count in stats.by_task.items():
-        print(f"  task {task}: {count} ok")
+        print(f"  task {printable(task)}: {count} ok")
