@@ -55,12 +55,12 @@ def generate_submission(
     profile = load_model_profile(model)
     backend = build_backend(profile)
     gold = read_testset(Path(testset), tasks, languages)
-    if fresh and workdir.exists():
-        shutil.rmtree(workdir)
     if not hasattr(backend, "answer"):
         return _whole_run(backend, gold, root, fresh, limit, progress)
     if not workdir.exists() and _has_submission(root):
         raise GenerationError(f"{root} already holds a submission not made by `generate`; choose another --out")
+    if fresh and workdir.exists():
+        shutil.rmtree(workdir)
     journal = Journal(workdir, backend.identity())
     if retry_failed:
         journal.forget_failed()
