@@ -127,7 +127,7 @@ def score(
 
     if out is None:
         with tempfile.TemporaryDirectory(prefix="humdial-score-") as folder:
-            return score(submission, testset, Path(folder), judge, **options)
+            return Summary(score(submission, testset, Path(folder), judge, **options).data, None)
     args = _score_arguments(score_cmd, submission, testset, Path(out), judge, options)
     code, summary = score_cmd.score(args, console=Console(quiet=True))
     if summary is None:

@@ -66,8 +66,8 @@ def run_run(args: argparse.Namespace) -> int:
     valid = validate_cmd.run(parser.parse_args(["validate", str(submission_dir), *common])) == EXIT_OK
     judges = args.judge or [DEFAULT_PROFILE]
     worst = EXIT_OK
-    for judge in judges:
-        out = args.out / "scores" if len(judges) == 1 else args.out / "scores" / Path(judge).stem
+    for judge, folder in zip(judges, _score_folders(judges)):
+        out = args.out / "scores" / folder
         options = ["--judge", judge, "--out", str(out), "--bootstrap", str(args.bootstrap)]
         options += ["--cache", str(args.cache)] if args.cache else []
         options += ["--no-cache"] if args.no_cache else []
@@ -79,6 +79,17 @@ def run_run(args: argparse.Namespace) -> int:
         print("the generated submission has validation errors (failed turns are listed in "
               f"{submission_dir / 'generation' / 'generation.json'})", file=sys.stderr)
     return worst if valid else EXIT_INVALID
+
+
+def _score_folders(judges: list[str]) -> list[str]:
+    """``scores/`` itself for one judge; ``scores/<profile name>`` (made unique) for several."""
+    if len(judges) == 1:
+        return [""]
+    names: list[str] = []
+    for judge in judges:
+        name = Path(judge).stem or "judge"
+        names.append(name if name not in names else f"{name}-{len(names) + 1}")
+    return names
 
 
 def _generate(args: argparse.Namespace, out: Path) -> object | None:

@@ -35,6 +35,14 @@ def test_run_generates_validates_and_scores_into_one_folder(tmp_path: Path, gold
     assert main(args + ["--judge", "offline-rubric", "--judge", "offline-rubric.yaml"]) == 0
     assert sum(server.asked.values()) == asked  # the rerun resumed: nothing asked again
     assert (out / "scores" / "offline-rubric" / "summary.json").is_file()
+    assert (out / "scores" / "offline-rubric-2" / "summary.json").is_file()
+    assert len(he.load_items(out / "scores" / "offline-rubric-2")) == len(items)
+    several = tmp_path / "several"
+    for name in ("a", "b"):
+        (several / "scores" / name).mkdir(parents=True)
+        (several / "scores" / name / "items.jsonl").write_bytes((out / "scores" / "items.jsonl").read_bytes())
+    both = he.load_items(several)  # several score folders: one table, told apart by scores_dir
+    assert set(both["scores_dir"]) == {"a", "b"} and len(both) == 2 * len(items)
 
 
 def test_a_run_with_failed_turns_scores_them_as_missing_and_exits_1(tmp_path: Path, goldset: GoldSet,
@@ -63,7 +71,7 @@ def test_the_api_scores_like_the_cli(tmp_path: Path, dataset: Dataset) -> None:
         assert summary[key] == expected[key]
     assert summary.mean("en", "T1") == expected["languages"]["en"]["T1"]["avg"]
     in_memory = he.score(dataset.submission, dataset.testset, no_cache=True, bootstrap=200, tasks=["T1", "T3"])
-    assert in_memory["languages"] == expected["languages"] and in_memory.path is not None
+    assert in_memory["languages"] == expected["languages"] and in_memory.path is None
     with pytest.raises(TypeError, match="unknown option 'boostrap'"):
         he.score(dataset.submission, dataset.testset, boostrap=100)
     with pytest.raises(he.UserError, match="test set folder not found"):
