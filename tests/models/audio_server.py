@@ -79,6 +79,8 @@ class AudioModelServer:
         self.fault = fault
         self.requests: list[Request] = []
         self.asked: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
@@ -147,6 +149,9 @@ def _handler(server: AudioModelServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
             request = Request(body, {k.lower(): v for k, v in self.headers.items()})
+            with server._lock:
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
             status, data, headers, delay, close = server._answer(request)
             try:
                 if delay:
@@ -163,5 +168,8 @@ def _handler(server: AudioModelServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
 
     return Handler

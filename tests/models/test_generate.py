@@ -189,3 +189,11 @@ def test_wav_bytes_helper_is_what_the_checks_accept() -> None:
 
     decoded = reply_audio.decode(__import__("base64").b64encode(wav_bytes(channels=2, rate=48000)))
     assert (decoded.sample_rate, decoded.channels) == (48000, 2) and abs(decoded.seconds - 0.4) < 1e-6
+
+
+def test_dialogues_in_flight_are_bounded_by_the_concurrency(tmp_path: Path, goldset: GoldSet,
+                                                             server: AudioModelServer) -> None:
+    server.fault = lambda label, attempt: Fault(delay=0.1)
+    profile = write_profile(tmp_path / "model.yaml", server.url, concurrency=8)
+    assert _generate(profile, goldset, tmp_path / "out", "--concurrency", "3") == 0
+    assert server.max_in_flight == 3  # six dialogues, three at a time, one turn each at a time
