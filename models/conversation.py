@@ -17,6 +17,7 @@ from humdial_eval.dialogue import Turn
 from judges.llm.audio import AudioError, AudioPayload
 
 INPUT_MODES = ("audio", "text", "audio+text")
+AUDIO_PARTS = ("input_audio", "audio_url")
 SENT_AUDIO = "audio"
 SENT_TEXT = "text"
 SENT_BOTH = "audio+text"
@@ -33,7 +34,7 @@ class PastReply:
 
 def build_messages(
     turns: Sequence[Turn], index: int, past: dict[int, PastReply], *, input_mode: str, system_prompt: str | None,
-    load_audio: Callable[[Path], AudioPayload],
+    load_audio: Callable[[Path], AudioPayload], audio_part: str = "input_audio",
 ) -> tuple[list[dict[str, Any]], str]:
     """Messages for answering ``turns[index]``; also says how the current turn was sent."""
     messages: list[dict[str, Any]] = []
@@ -41,7 +42,7 @@ def build_messages(
         messages.append({"role": "system", "content": system_prompt})
     sent = SENT_TEXT
     for position, turn in enumerate(turns[: index + 1]):
-        content, sent = user_content(turn, input_mode, load_audio)
+        content, sent = user_content(turn, input_mode, load_audio, audio_part)
         messages.append({"role": "user", "content": content})
         if position < index:
             reply = past.get(turn.turn_id)
@@ -50,8 +51,13 @@ def build_messages(
     return messages, sent
 
 
-def user_content(turn: Turn, input_mode: str, load_audio: Callable[[Path], AudioPayload]) -> tuple[Any, str]:
-    """A user turn as message content: an ``input_audio`` part (base64 WAV), its transcript, or both."""
+def user_content(
+    turn: Turn, input_mode: str, load_audio: Callable[[Path], AudioPayload], audio_part: str = "input_audio"
+) -> tuple[Any, str]:
+    """A user turn as message content: an audio part (base64 WAV), its transcript, or both.
+
+    ``input_audio`` is OpenAI's part type; ``audio_url`` with a data URL is the form vLLM-Omni's examples use.
+    """
     if input_mode == SENT_TEXT:
         return turn.text, SENT_TEXT
     payload = None
@@ -62,9 +68,11 @@ def user_content(turn: Turn, input_mode: str, load_audio: Callable[[Path], Audio
             payload = None
     if payload is None:  # no recording: the transcript is all there is to send
         return turn.text, SENT_TEXT_FALLBACK
-    parts: list[dict[str, Any]] = [
-        {"type": "input_audio", "input_audio": {"data": payload.base64(), "format": payload.format}}
-    ]
+    if audio_part == "audio_url":
+        part = {"type": "audio_url", "audio_url": {"url": f"data:audio/{payload.format};base64,{payload.base64()}"}}
+    else:
+        part = {"type": "input_audio", "input_audio": {"data": payload.base64(), "format": payload.format}}
+    parts: list[dict[str, Any]] = [part]
     if input_mode == SENT_BOTH:
         parts.append({"type": "text", "text": turn.text})
         return parts, SENT_BOTH

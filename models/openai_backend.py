@@ -22,7 +22,7 @@ from judges.llm.openai_backend import OpenAITransport
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
 from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 from models import reply_audio
-from models.conversation import INPUT_MODES, PastReply, build_messages
+from models.conversation import AUDIO_PARTS, INPUT_MODES, PastReply, build_messages
 from models.profile import ModelProfile, relative_file
 from models.reply_audio import ReplyAudio, ReplyAudioError
 from models.runner import TurnFailed
@@ -32,6 +32,7 @@ DEFAULT_SPEAK_TASKS = ("T3",)
 _JUDGE_ONLY = {"audio", "prompt_version", "parse_retries"}
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "input": ((str,), f"one of {', '.join(INPUT_MODES)}"),
+    "audio_part": ((str,), f"one of {', '.join(AUDIO_PARTS)}"),
     "output_audio": ((bool,), "true or false"),
     "voice": ((str,), "a voice name"),
     "system_prompt": ((str,), "text"),
@@ -69,6 +70,9 @@ class OpenAIModel:
         self.input_mode = own.get("input", "audio")
         if self.input_mode not in INPUT_MODES:
             raise ProfileError(f"{where}: field 'input' must be one of {', '.join(INPUT_MODES)}, not {self.input_mode!r}")
+        self.audio_part = own.get("audio_part", "input_audio")
+        if self.audio_part not in AUDIO_PARTS:
+            raise ProfileError(f"{where}: field 'audio_part' must be one of {', '.join(AUDIO_PARTS)}, not {self.audio_part!r}")
         self.output_audio = bool(own.get("output_audio", False))
         self.voice = own.get("voice", "alloy")
         self.speak_tasks = tuple(str(t) for t in own.get("speak_tasks", DEFAULT_SPEAK_TASKS))
@@ -95,6 +99,7 @@ class OpenAIModel:
             "backend": "openai",
             "model": self.config.model,
             "input": self.input_mode,
+            "audio_part": self.audio_part,
             "output_audio": self.output_audio,
             "voice": self.voice if self.output_audio else None,
             "speak_tasks": list(self.speak_tasks) if self.output_audio else [],
@@ -110,7 +115,7 @@ class OpenAIModel:
         """Ask for the reply to ``dialogue.turns[index]``, retrying what can be retried; CallError otherwise."""
         messages, sent = build_messages(
             dialogue.turns, index, past, input_mode=self.input_mode, system_prompt=self.system_prompt,
-            load_audio=_cached_audio,
+            load_audio=_cached_audio, audio_part=self.audio_part,
         )
         speak = self.speaks(dialogue.task)
         arguments = self._arguments(messages, speak)

@@ -95,6 +95,8 @@ async def _run_all(
                     group.create_task(one(dialogue))
         except* GenerationError as errors:
             raise errors.exceptions[0] from None
+        except* Exception as errors:  # a bug, not a model failure: show the first one, not a group of them
+            raise errors.exceptions[0]
         finally:
             await model.aclose()
 

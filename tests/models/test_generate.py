@@ -76,6 +76,11 @@ def test_text_and_audio_plus_text_inputs(tmp_path: Path, goldset: GoldSet, serve
     assert _generate(profile, goldset, tmp_path / "both", "--tasks", "T2", "--languages", "zh") == 0
     last = server.requests[-1].messages[-1]["content"]
     assert [part["type"] for part in last] == ["input_audio", "text"] and last[1]["text"] == "我为什么会这么难受？"
+    server.requests.clear()
+    profile = write_profile(tmp_path / "url.yaml", server.url, audio_part="audio_url")
+    assert _generate(profile, goldset, tmp_path / "url", "--tasks", "T2", "--languages", "en") == 0
+    part = server.requests[0].messages[-1]["content"][0]
+    assert part["type"] == "audio_url" and part["audio_url"]["url"].startswith("data:audio/wav;base64,UklGR")
 
 
 def test_rate_limits_server_errors_hangs_and_broken_audio_are_survived_or_reported_per_turn(
