@@ -19,7 +19,7 @@ MIN_RATE = 8000
 MAX_RATE = 192000
 MAX_CHANNELS = 8
 MIN_SECONDS = 0.05
-MAX_SECONDS = 600.0
+MAX_SECONDS = 300.0  # what validation accepts for a response WAV
 
 
 class ReplyAudioError(ValueError):
