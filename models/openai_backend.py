@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from humdial_eval import registry
 from humdial_eval.dialogue import Dialogue
 from humdial_eval.profiles import ProfileError
 from judges.llm.audio import load_audio
@@ -27,7 +28,6 @@ from models.profile import ModelProfile, relative_file
 from models.reply_audio import ReplyAudio, ReplyAudioError
 from models.runner import TurnFailed
 
-DEFAULT_SPEAK_TASKS = ("T3",)
 # Fields the judges' settings parser knows but that mean nothing for a model under test.
 _JUDGE_ONLY = {"audio", "prompt_version", "parse_retries"}
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -75,7 +75,8 @@ class OpenAIModel:
             raise ProfileError(f"{where}: field 'audio_part' must be one of {', '.join(AUDIO_PARTS)}, not {self.audio_part!r}")
         self.output_audio = bool(own.get("output_audio", False))
         self.voice = own.get("voice", "alloy")
-        self.speak_tasks = tuple(str(t) for t in own.get("speak_tasks", DEFAULT_SPEAK_TASKS))
+        # By default, speech is asked for where the task plugin judges response audio (T3, T5).
+        self.speak_tasks = tuple(str(t) for t in own["speak_tasks"]) if "speak_tasks" in own else None
         self.system_prompt = own.get("system_prompt")
         if "system_prompt_file" in own:
             if self.system_prompt:
@@ -102,14 +103,17 @@ class OpenAIModel:
             "audio_part": self.audio_part,
             "output_audio": self.output_audio,
             "voice": self.voice if self.output_audio else None,
-            "speak_tasks": list(self.speak_tasks) if self.output_audio else [],
+            "speak_tasks": (list(self.speak_tasks) if self.speak_tasks is not None else "tasks judged on audio")
+            if self.output_audio else [],
             "system_prompt": self.system_prompt,
             "sampling": {**self.config.sampling(), "seed": self.config.seed},
             "extra_body": self.config.extra_body,
         }
 
     def speaks(self, task: str) -> bool:
-        return self.output_audio and task in self.speak_tasks
+        if not self.output_audio:
+            return False
+        return task in self.speak_tasks if self.speak_tasks is not None else _judged_on_audio(task)
 
     async def answer(self, dialogue: Dialogue, index: int, past: dict[int, PastReply]) -> Answer:
         """Ask for the reply to ``dialogue.turns[index]``, retrying what can be retried; CallError otherwise."""
@@ -198,6 +202,15 @@ def _read_reply(response: Any, speak: bool) -> tuple[str, ReplyAudio | None]:
 
 def _clean(text: str | None) -> str:
     return text.strip() if isinstance(text, str) else ""
+
+
+@lru_cache(maxsize=None)
+def _judged_on_audio(task_id: str) -> bool:
+    """Whether the task plugin wants response audio for its evaluated turn (found through its entry point)."""
+    try:
+        return bool(registry.task_class(task_id)({}).needs_response_audio)
+    except (registry.PluginError, ValueError):
+        return False
 
 
 @lru_cache(maxsize=64)

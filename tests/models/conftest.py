@@ -39,6 +39,19 @@ def build_goldset(root: Path) -> GoldSet:
     return GoldSet(testset, labels, dialogues)
 
 
+def label_testset(root: Path) -> dict[str, str]:
+    """Hash -> "dialogue_id:turn_id" for every user WAV of a test set whose recordings are all distinct."""
+    labels: dict[str, str] = {}
+    for jsonl in sorted(root.rglob("HD-Track1-T*.jsonl")):
+        for line in jsonl.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            for turn in record["turns"]:
+                digest = hashlib.sha256((jsonl.parent / turn["split_audio_file"]).read_bytes()).hexdigest()
+                assert digest not in labels, "two turns share a recording"
+                labels[digest] = f"{record['dialogue_id']}:{turn['turn_id']}"
+    return labels
+
+
 @pytest.fixture
 def goldset(tmp_path: Path) -> GoldSet:
     return build_goldset(tmp_path / "gold")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import soundfile
@@ -10,11 +11,14 @@ import soundfile
 from humdial_eval.cli.main import main
 from tests.conftest import read_jsonl
 from tests.models.audio_server import AudioModelServer, Fault, wav_bytes
-from tests.models.conftest import GoldSet, write_profile
+from tests.models.conftest import GoldSet, label_testset, write_profile
+
+REPO = Path(__file__).resolve().parents[2]
 
 
-def _generate(profile: Path, goldset: GoldSet, out: Path, *extra: str) -> int:
-    return main(["generate", "--model", str(profile), "--testset", str(goldset.path), "--out", str(out),
+def _generate(profile: Path, goldset: GoldSet | Path, out: Path, *extra: str) -> int:
+    testset = goldset.path if isinstance(goldset, GoldSet) else goldset
+    return main(["generate", "--model", str(profile), "--testset", str(testset), "--out", str(out),
                  "--no-progress", *extra])
 
 
@@ -202,3 +206,17 @@ def test_dialogues_in_flight_are_bounded_by_the_concurrency(tmp_path: Path, gold
     profile = write_profile(tmp_path / "model.yaml", server.url, concurrency=8)
     assert _generate(profile, goldset, tmp_path / "out", "--concurrency", "3") == 0
     assert server.max_in_flight == 3  # six dialogues, three at a time, one turn each at a time
+
+
+def test_the_supplementary_tasks_are_generated_too_and_t5_is_spoken(tmp_path: Path, server: AudioModelServer) -> None:
+    testset = tmp_path / "testset"
+    shutil.copytree(REPO / "examples" / "testset", testset)
+    server.turns = label_testset(testset)
+    out = tmp_path / "out"
+    tasks = "T1,T2,T3,T4,T5"
+    assert _generate(write_profile(tmp_path / "model.yaml", server.url), testset, out, "--tasks", tasks) == 0
+    assert main(["validate", str(out), "--testset", str(testset), "--tasks", tasks]) == 0
+    spoken = {server.label(r.user_audio()[-1]).split("_")[1] for r in server.requests
+              if r.body.get("modalities") == ["text", "audio"]}
+    assert spoken == {"t3", "t5"}  # the tasks whose plugins judge response audio
+    assert any((out / "HD-Track1" / lang / "HD-Track1-T5").is_dir() for lang in ("en", "zh"))
