@@ -40,31 +40,40 @@ class ReferenceBaseline:
             raise ProfileError(f"{where}: field 'checkpoint' is required")
         self.checkpoint = relative_file(profile, settings["checkpoint"])
         self.device = settings.get("device", "cpu")
-        # The same defaults as `humdial-eval baseline infer`.
-        self.max_new_tokens = int(settings.get("max_new_tokens", 160))
-        self.unit_temperature = float(settings.get("unit_temperature", 0.7))
+        # Only what the profile sets overrides the reference model's own decoding defaults, which are
+        # also those of `humdial-eval baseline infer`.
+        self.decoding: dict[str, Any] = {}
+        if "max_new_tokens" in settings:
+            if settings["max_new_tokens"] < 1:
+                raise ProfileError(f"{where}: field 'max_new_tokens' must be at least 1")
+            self.decoding["max_thinking_tokens"] = self.decoding["max_reply_tokens"] = settings["max_new_tokens"]
+        if "unit_temperature" in settings:
+            if settings["unit_temperature"] < 0:
+                raise ProfileError(f"{where}: field 'unit_temperature' must be at least 0")
+            self.decoding["unit_temperature"] = float(settings["unit_temperature"])
         self.speak_tasks = tuple(str(t) for t in settings.get("speak_tasks", ["T3"]))
-        if self.max_new_tokens < 1 or self.unit_temperature < 0:
-            raise ProfileError(f"{where}: max_new_tokens must be at least 1 and unit_temperature at least 0")
         self.concurrency = 1
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "reference-baseline", "checkpoint": str(self.checkpoint), "max_new_tokens": self.max_new_tokens,
-                "unit_temperature": self.unit_temperature, "speak_tasks": list(self.speak_tasks)}
+        return {"backend": "reference-baseline", "checkpoint": str(self.checkpoint), "decoding": self.decoding,
+                "speak_tasks": list(self.speak_tasks)}
 
     def write(self, testset: TestSet, root: Path, *, overwrite: bool, limit: int | None,
               on_dialogue: Callable[[], None]) -> dict[str, Any]:
         """Answer the test set and write the submission into ``root``; returns the inference counts."""
+        import torch
+
         from reference_model.checkpoint import CheckpointError, load_bundle
         from reference_model.decoding import DecodingOptions
         from reference_model.inference import write_submission
 
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ProfileError(f"device {self.device!r}: no GPU is available")
         try:
             bundle = load_bundle(self.checkpoint, self.device)
         except CheckpointError as exc:
             raise ProfileError(f"checkpoint {self.checkpoint}: {exc}") from None
-        options = DecodingOptions(max_thinking_tokens=self.max_new_tokens, max_reply_tokens=self.max_new_tokens,
-                                  unit_temperature=self.unit_temperature)
+        options = DecodingOptions(**self.decoding)
         summary = write_submission(bundle, testset, root, speak_tasks=self.speak_tasks, overwrite=overwrite,
                                    options=options, limit=limit, on_dialogue=on_dialogue)
         return {"dialogues": summary.dialogues, "turns": summary.turns, "spoken": summary.spoken}
