@@ -62,10 +62,13 @@ def generate_submission(
     if fresh and workdir.exists():
         shutil.rmtree(workdir)
     journal = Journal(workdir, backend.identity())
-    if retry_failed:
-        journal.forget_failed()
-    return run_turn_model(backend, gold, root, journal, concurrency=concurrency or backend.concurrency, limit=limit,
-                          progress=progress)
+    try:
+        if retry_failed:
+            journal.forget_failed()
+        return run_turn_model(backend, gold, root, journal, concurrency=concurrency or backend.concurrency,
+                              limit=limit, progress=progress)
+    finally:
+        journal.close()
 
 
 def read_testset(path: Path, tasks: Sequence[str], languages: Sequence[str]) -> TestSet:

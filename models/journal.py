@@ -8,6 +8,7 @@ never points to a missing file. A line cut off by the kill is the last one and i
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -59,10 +60,15 @@ class Journal:
         self.identity = identity
         self.records: dict[tuple[str, str, str, int], TurnRecord] = {}
         folder.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            self._load()
-        else:
-            self._append({"schema": SCHEMA, "identity": identity})
+        self._lock: Any = _exclusive(folder / "journal.lock")
+        try:
+            if self.path.exists():
+                self._load()
+            else:
+                self._append({"schema": SCHEMA, "identity": identity})
+        except BaseException:
+            self.close()
+            raise
 
     # -- reading -----------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -143,6 +149,12 @@ class Journal:
         os.replace(partial, self.path)
         return len(dropped)
 
+    def close(self) -> None:
+        """Release the folder for another run (also released when the process ends)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
     def audio(self, record: TurnRecord) -> np.ndarray | None:
         if record.audio is None:
             return None
@@ -159,6 +171,18 @@ class Journal:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _exclusive(path: Path) -> Any:
+    """Two runs appending to one journal would ask every turn twice: the second is refused. The OS drops
+    the lock when the process ends, however it ends, so a killed run never leaves a stale lock."""
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise JournalError(f"another run is generating into {path.parent.parent} right now; wait for it or use another --out") from None
+    return handle
 
 
 def _record(entry: dict[str, Any]) -> TurnRecord:

@@ -166,6 +166,12 @@ def test_an_out_folder_of_other_settings_or_a_foreign_submission_is_refused(
     assert "other model settings" in capsys.readouterr().err
     asked = sum(server.asked.values())
     assert _generate(other, goldset, out, "--fresh") == 0 and sum(server.asked.values()) == asked + 19
+    from models.journal import _exclusive
+
+    running = _exclusive(out / "generation" / "journal.lock")  # as a run generating into this folder holds it
+    assert _generate(other, goldset, out) == 1
+    assert "another run is generating" in capsys.readouterr().err
+    running.close()
     foreign = tmp_path / "team"
     (foreign / "HD-Track1" / "en").mkdir(parents=True)
     (foreign / "HD-Track1" / "en" / "HD-Track1-T1.jsonl").write_text("{}\n")

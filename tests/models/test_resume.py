@@ -73,13 +73,19 @@ def test_a_journal_keeps_whole_lines_and_drops_the_one_the_kill_cut(tmp_path: Pa
     journal.record(TurnRecord("en", "T3", "d1", 2, "failed", error="HTTP 500"))
     with journal.path.open("a") as handle:
         handle.write('{"language": "en", "task": "T3", "dialogue_id": "d1", "turn_')
+    journal.close()
     again = Journal(tmp_path, identity)
     assert sorted(again.records) == [("en", "T3", "d1", 1), ("en", "T3", "d1", 2)]
     assert again.records[("en", "T3", "d1", 2)].error == "HTTP 500"
     audio = again.audio(again.records[("en", "T3", "d1", 1)])
     assert audio is not None and len(audio) == 1600  # written at 16 kHz
     again.record(TurnRecord("en", "T3", "d1", 3, "ok", text="bye"))
-    assert len(Journal(tmp_path, identity).records) == 3  # the cut line is gone, the new one readable
+    with pytest.raises(JournalError, match="another run is generating"):
+        Journal(tmp_path, identity)  # `again` still holds the folder
+    again.close()
+    third = Journal(tmp_path, identity)
+    assert len(third.records) == 3  # the cut line is gone, the line after it readable
+    third.close()
     with pytest.raises(JournalError, match="other model settings"):
         Journal(tmp_path, {"backend": "openai", "model": "other"})
     lines = journal.path.read_text().splitlines()
@@ -94,4 +100,5 @@ def test_forgetting_failed_turns_also_forgets_the_later_turns_of_their_dialogue(
         journal.record(TurnRecord("zh", "T1", "d", turn, status))
     journal.record(TurnRecord("zh", "T1", "e", 1, "ok"))
     assert journal.forget_failed() == 2
+    journal.close()
     assert sorted(Journal(tmp_path, {"x": 1}).records) == [("zh", "T1", "d", 1), ("zh", "T1", "e", 1)]
