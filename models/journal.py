@@ -59,6 +59,7 @@ class Journal:
         self.path = folder / JOURNAL_NAME
         self.identity = identity
         self.records: dict[tuple[str, str, str, int], TurnRecord] = {}
+        self._index: dict[tuple[str, str, str], list[TurnRecord]] | None = None
         folder.mkdir(parents=True, exist_ok=True)
         self._lock: Any = _exclusive(folder / "journal.lock")
         try:
@@ -123,6 +124,9 @@ class Journal:
             record = TurnRecord(**{**asdict(record), "audio": relative.as_posix()})
         self._append(asdict(record))
         self.records[record.key] = record
+        if self._index is not None:
+            turns = [r for r in self._index.get(record.key[:3], []) if r.turn_id != record.turn_id]
+            self._index[record.key[:3]] = sorted([*turns, record], key=lambda r: r.turn_id)
         return record
 
     def forget_failed(self) -> int:
@@ -140,6 +144,7 @@ class Journal:
             return 0
         for key in dropped:
             del self.records[key]
+        self._index = None
         header = {"schema": SCHEMA, "identity": self.identity}
         partial = self.path.with_suffix(".jsonl.partial")
         partial.write_text(
@@ -162,9 +167,14 @@ class Journal:
         return samples
 
     def dialogue(self, language: str, task: str, dialogue_id: str) -> Iterator[TurnRecord]:
-        for key, record in sorted(self.records.items()):
-            if key[:3] == (language, task, dialogue_id):
-                yield record
+        """The recorded turns of one dialogue, in turn order."""
+        if self._index is None:  # built once, then kept up to date, so a full test set is no quadratic scan
+            self._index = {}
+            for key, record in self.records.items():
+                self._index.setdefault(key[:3], []).append(record)
+            for turns in self._index.values():
+                turns.sort(key=lambda r: r.turn_id)
+        yield from self._index.get((language, task, dialogue_id), [])
 
     def _append(self, entry: dict[str, Any]) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
