@@ -10,7 +10,7 @@ import soundfile
 
 from humdial_eval.cli.main import main
 from tests.conftest import read_jsonl
-from tests.models.audio_server import AudioModelServer, Fault, wav_bytes
+from tests.models.audio_server import AudioModelServer, Fault
 from tests.models.conftest import GoldSet, label_testset, write_profile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -197,13 +197,6 @@ def test_user_mistakes_are_one_line_errors(tmp_path: Path, goldset: GoldSet, ser
     assert main(["generate", "--model", str(good), "--testset", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 1
     assert "test set folder not found" in capsys.readouterr().err
     assert server.requests == []
-
-
-def test_wav_bytes_helper_is_what_the_checks_accept() -> None:
-    from models import reply_audio
-
-    decoded = reply_audio.decode(__import__("base64").b64encode(wav_bytes(channels=2, rate=48000)))
-    assert (decoded.sample_rate, decoded.channels) == (48000, 2) and abs(decoded.seconds - 0.4) < 1e-6
 
 
 def test_dialogues_in_flight_are_bounded_by_the_concurrency(tmp_path: Path, goldset: GoldSet,
