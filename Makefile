@@ -2,7 +2,7 @@
 # and `make test` (set up, then run the test suite). Both create .venv on first use.
 PYTHON ?= python3
 VENV ?= .venv
-EXTRAS ?= audio,train,llm,report,stats,dev
+EXTRAS ?= audio,train,llm,report,stats,api,dev
 
 .PHONY: setup sample test clean
 

@@ -62,6 +62,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return score(args)[0]
+
+
+def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int, dict[str, Any] | None]:
+    """The pipeline behind `score`, `run` and ``humdial_eval.score``: the exit code and the summary written."""
     if args.bootstrap < 100:
         raise UserError("--bootstrap must be at least 100")
     if not 1 <= args.repeat <= 100:
@@ -86,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     for judge in judges:
         if args.concurrency is not None:
             judge.concurrency = args.concurrency
-    console = Console()
+    console = console or Console()
     err = Console(stderr=True)
     try:
         with open_inputs(args.submission, args.testset, tasks, chosen_languages) as inputs:
@@ -98,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                 err.print(f"{len(issues.errors)} validation error(s){f' ({more} more not shown)' if more > 0 else ''}; "
                           "run `humdial-eval validate` for the full list", markup=False)
                 if args.strict:
-                    return EXIT_INVALID
+                    return EXIT_INVALID, None
                 err.print("scoring anyway: unanswerable items score the minimum (use --strict to refuse)", markup=False)
             try:
                 store = None if args.no_cache else JudgmentStore(args.cache or default_cache_path())
@@ -134,8 +139,8 @@ def run(args: argparse.Namespace) -> int:
     if summary["counts"].get("failed") and not any(r.judged for r in results):
         err.print("error: every judgment failed; check the judge (e.g. `humdial-eval judge probe PROFILE`)",
                   markup=False, highlight=False)
-        return EXIT_INVALID
-    return EXIT_OK
+        return EXIT_INVALID, summary
+    return EXIT_OK, summary
 
 
 def _stop_if_unusable(judges: list[Any], results: list[Any]) -> None:
