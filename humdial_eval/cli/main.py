@@ -16,6 +16,10 @@ from humdial_eval import __version__, registry
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+# `score`: outputs written, but an expected item has no score because its judgment failed on the judge's
+# side (transport, 429/5xx after retries, unreadable answers), so the final is incomplete. Not used when
+# the user chose --on-failure exclude|min explicitly.
+EXIT_INCOMPLETE = 3
 
 
 class UserError(Exception):
