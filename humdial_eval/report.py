@@ -120,8 +120,15 @@ def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]
 def final_line(summary: dict[str, Any]) -> str:
     if not summary["languages"]:
         return "Final score: n/a (no ranked task was scored)"
+    one = summary.get("one_language_final")
+    if one:
+        return (f"Final score: n/a ({one['language']} only; its one-language result is {fmt(one['final'])}, "
+                "not the official final, which needs zh and en)")
     if summary["final"] is not None:
-        return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])})"
+        incomplete = "" if summary.get("final_complete", True) else " (final_complete: false, see n_expected)"
+        protocol = summary.get("protocol", {}).get("name")
+        named = f" [protocol {protocol}]" if protocol else ""
+        return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])}){named}{incomplete}"
     missing = sorted({m for entry in summary["languages"].values() for m in entry["final_missing"]})
     return (
         f"Final score: n/a (not scored: {', '.join(missing)}). "
