@@ -62,6 +62,7 @@ def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Seq
         measure_rows=measure_rows(summary),
         measure_languages=sorted({lang for by_lang in summary.get("measures", {}).values() for lang in by_lang}),
         supplementary=supplementary_rows(summary),
+        shipped_prompts=[t for t, origin in sorted(summary.get("prompts", {}).items()) if origin.startswith("shipped")],
     )
 
 

@@ -97,7 +97,8 @@ class Task(ABC):
         if self.filters_history and self.options.get("history") == "text_and_emotion":
             history = [turn for turn in history if turn.text and turn.raw_emotion]
         context = tuple(
-            ContextTurn(turn.turn_id, turn.text, turn.emotion, _response_of(submitted, turn.turn_id)) for turn in history
+            ContextTurn(turn.turn_id, turn.text, turn.emotion, _response_of(submitted, turn.turn_id), turn.raw_emotion)
+            for turn in history
         )
         return EvalItem(
             task=self.id,
@@ -111,6 +112,7 @@ class Task(ABC):
             response_audio=answered.response_audio,
             user_audio=target.user_audio,
             meta=self.item_meta(),
+            question_raw_emotion=target.raw_emotion,
         )
 
 

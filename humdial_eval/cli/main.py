@@ -18,8 +18,8 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 # `score`: outputs written, but an expected item has no score because its judgment failed on the judge's
 # side (transport, 429/5xx after retries, unreadable answers), so the final is incomplete. Not used when
-# the user chose --on-failure exclude|min explicitly.
-EXIT_INCOMPLETE = 3
+# the user chose --on-failure exclude|min explicitly. (3 is an internal error.)
+EXIT_INCOMPLETE = 4
 
 
 class UserError(Exception):

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise UserError(str(exc)) from exc
     settings = BootstrapSettings(resamples=args.bootstrap, seed=args.seed)
-    summary = _header(args, judges, settings, issues, protocol)
+    summary = _header(args, judges, settings, issues, protocol, tasks)
     summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate))
     write_outputs(args.out, results, summary, tasks)
     (args.out / "validation.jsonl").write_text(
@@ -184,14 +184,15 @@ def _prompt_files(specs: list[str]) -> dict[str, Path]:
 
 
 def _header(
-    args: argparse.Namespace, judges: list[Any], settings: BootstrapSettings, issues: Any, protocol: Protocol
+    args: argparse.Namespace, judges: list[Any], settings: BootstrapSettings, issues: Any, protocol: Protocol,
+    tasks: list[Any],
 ) -> dict[str, Any]:
     name = args.system_name or _default_name(args.submission)
     return {
         "schema": SCHEMA,
         "system": name,
         "protocol": protocol.record(),
-        "prompts": _prompt_origin(judges),
+        "prompts": _prompt_origin(judges, [task.id for task in tasks]),
         "submission": str(args.submission.resolve()),
         "testset": str(args.testset.resolve()),
         "judges": [{"name": j.name, "identity": j.identity()} for j in judges],
@@ -210,7 +211,7 @@ def _header(
     }
 
 
-def _prompt_origin(judges: list[Any]) -> dict[str, str]:
+def _prompt_origin(judges: list[Any], task_ids: list[str]) -> dict[str, str]:
     """Per task, whether the judges' prompts are the shipped ones or the user's (--prompt-file): under the
     official protocol the report must say when the published prompt texts were not used."""
     origin: dict[str, str] = {}
@@ -220,6 +221,8 @@ def _prompt_origin(judges: list[Any]) -> dict[str, str]:
         if describe is None:
             continue
         for task_id, info in describe().items():
+            if task_id not in task_ids:
+                continue
             origin.setdefault(task_id, f"custom {info['path']}" if info.get("custom") else f"shipped {info['version']}")
     return origin
 

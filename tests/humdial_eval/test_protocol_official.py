@@ -111,6 +111,8 @@ def test_means_and_final_are_the_published_scripts_under_the_challenge_formula(
     assert summary["protocol"]["name"] == "official" and summary["protocol"]["language_rule"] is False
     assert summary["counts"]["skipped"] == 1
     assert summary["final_complete"] is False  # items the scripts drop are not in the means, and it says so
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "Scoring protocol: `official`" in report and "not the published prompt texts" in report
 
 
 def test_the_judge_is_asked_with_the_published_sampling(official_run: tuple[Path, int, FakeJudgeServer]) -> None:
@@ -122,3 +124,30 @@ def test_the_judge_is_asked_with_the_published_sampling(official_run: tuple[Path
     # one request per item: the scripts parse each answer once (no re-asking on an unreadable answer)
     asked = {(json.dumps(b["messages"], sort_keys=True)) for b in bodies}
     assert len(asked) == len(bodies)
+
+
+def test_published_prompt_texts_can_be_passed_with_prompt_file(tmp_path: Path, scripted_server: FakeJudgeServer) -> None:
+    """A template laid out as the published T1 prompt (history lines with raw labels), as docs/protocols.md says."""
+    shutil.copytree(DATA / "testset", tmp_path / "testset")
+    shutil.copytree(DATA / "submission", tmp_path / "submission")
+    template = tmp_path / "t1_published.j2"
+    template.write_text(
+        "Rate Accuracy_Completeness, Depth_Granularity and Added_Value.\n"
+        "{% for t in turns %}用户(emotion:{{ t.raw_emotion }}): {{ t.user_text }}\nAI: {{ t.response_text or '' }}\n"
+        "{% endfor %}用户(emotion:{{ question_raw_emotion }}): {{ question }}\nAI: {{ response_text }}\n"
+        "Question: {{ question }}\nResponse: {{ response_text }}\n", encoding="utf-8")
+    profile = tmp_path / "scripted.yaml"
+    profile.write_text(yaml.safe_dump({"backend": "openai", "model": "scripted", "base_url": scripted_server.url,
+                                       **FAST}), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["score", str(tmp_path / "submission"), "--testset", str(tmp_path / "testset"), "--out", str(out),
+                 "--judge", str(profile), "--protocol", "official", "--no-language-rule", "--no-cache", "--no-progress",
+                 "--bootstrap", "100", "--tasks", "T1", "--prompt-file", f"T1={template}"])
+    assert code == 0
+    prompts = [call.prompt for call in scripted_server.calls]
+    sent = next(p for p in prompts if "[[judge:int]]" in p)
+    # en_t1_int: turn 2 has an empty label, so the published history leaves it out
+    assert "用户(emotion:neutral): I went to the market" in sent and "(emotion:)" not in sent
+    assert sent.count("用户(emotion:") == 2 and "用户(emotion:sad): How did my feelings change" in sent
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "user's own templates" in report
