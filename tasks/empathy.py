@@ -1,7 +1,7 @@
 """T3, empathy assessment: the spoken reply to an emotional user turn, judged on text and voice.
 
 Which turn is evaluated is a rule with a name, recorded in every item. The published scoring code
-(eval_task3.py ``find_target_turn``, lines 114-125 at commit 211cd64) takes the second turn whose raw
+(eval_task3.py ``find_target_turn``, lines 85-97 at commit 211cd64) takes the second turn whose raw
 label, lowercased, is not the string "neutral" and skips a dialogue with fewer than two:
 ``published_second_raw`` does exactly that (the official protocol uses it). ``second_non_neutral``
 (the default of the humdial protocol) counts on normalised labels ("中性", "calm" and a missing label

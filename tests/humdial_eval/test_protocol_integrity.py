@@ -169,3 +169,24 @@ def test_one_language_is_a_one_language_result_never_the_final(
     captured = capsys.readouterr()
     assert "not the official final" in captured.err
     assert "Final score: n/a" in captured.out and "one-language" in captured.out
+
+
+def test_the_official_protocol_has_no_integrity_rules_and_keeps_the_language_rule(
+    dataset: Dataset, tmp_path: Path, llm_judge: Any
+) -> None:
+    """What the published scripts would do: NaN audio and an over-cap reply go to the judge; the
+    challenge's language rule still applies unless --no-language-rule."""
+    wav = dataset.response_wav("en", "en_t3_a", 3)
+    soundfile.write(str(wav), np.full(soundfile.info(str(wav)).frames, np.nan, dtype=np.float32), 16000, subtype="FLOAT")
+    huge = "I see. " * (reply_cap("en") // 7 + 1)
+    dataset.rewrite("en", "T2", lambda records: records[0]["turns"][-1].update(response_text=huge))
+    dataset.rewrite("en", "T1", lambda records: records[0]["turns"][-1].update(response_text="你好，我很高兴认识你，今天天气很好。"))
+    profile, server = llm_judge(judge_like)
+    assert score(dataset, tmp_path / "out", "--judge", str(profile), "--protocol", "official") == 0
+    result = items(tmp_path / "out")
+    assert "audio_refused" not in result[("en", "en_t3_a")]["meta"] and "missing_audio" not in result[("en", "en_t3_a")]["flags"]
+    assert any(call.audio is not None for call in server.calls)
+    assert "reply_too_long" not in result[("en", "en_t2_a")]["flags"] and any(huge.strip() in c.prompt for c in server.calls)
+    assert "language_rule" in result[("en", "en_t1_a")]["flags"]
+    assert score(dataset, tmp_path / "off", "--judge", str(profile), "--protocol", "official", "--no-language-rule") == 0
+    assert "language_rule" not in items(tmp_path / "off")[("en", "en_t1_a")]["flags"]
