@@ -119,7 +119,8 @@ async def _run(
                 hits = tuple(scan_item(built)) if isinstance(built, EvalItem) else ()
                 asked = [judge for judge in judges if judge.applies_to(task)]
                 if not asked:
-                    results.append(_flag_injection(_unjudged_result(task, language, gold.dialogue_id, built), hits))
+                    unjudged = _unjudged_result(task, language, gold.dialogue_id, built, protocol.language_rule)
+                    results.append(_flag_injection(unjudged, hits))
                     continue
                 mismatch = None
                 if isinstance(built, EvalItem) and built.response_text and protocol.language_rule:
@@ -281,7 +282,9 @@ def _on_scale(task: Task, scores: dict[str, int]) -> dict[str, int]:
     return {k: task.rubric.dimension(k).scale.clamp(float(v)) for k, v in scores.items() if k in keys}
 
 
-def _unjudged_result(task: Task, language: str, dialogue_id: str, built: EvalItem | MissingResponse) -> ItemResult:
+def _unjudged_result(
+    task: Task, language: str, dialogue_id: str, built: EvalItem | MissingResponse, language_rule: bool = True
+) -> ItemResult:
     """An item no judge is asked about (a task scored by its own ``summarise``, e.g. T4): its record
     still carries the item's meta, and the rules that would have fired, as flags."""
     flags: list[str] = []
@@ -292,7 +295,7 @@ def _unjudged_result(task: Task, language: str, dialogue_id: str, built: EvalIte
         meta = {**task.item_meta(), **built.meta}
     else:
         meta = dict(built.meta)
-        mismatch = language_mismatch(built.response_text, language) if built.response_text else None
+        mismatch = language_mismatch(built.response_text, language) if built.response_text and language_rule else None
         if mismatch:
             flags.append(FLAG_LANGUAGE_RULE)
             rationale = f"{FLAG_LANGUAGE_RULE}: response is in {mismatch}, test set is {language}"

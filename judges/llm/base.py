@@ -92,6 +92,7 @@ class LLMJudge(Judge):
         self.repeat = 0
         self._shared = _Shared()
         self.official_answers: dict[str, Any] = {}  # task id -> OfficialAnswerRule (protocol "official")
+        self.unsent_settings: list[str] = []  # protocol settings this backend's endpoint cannot take
 
     # -- what a backend provides --------------------------------------------------------------
     def check_settings(self, config: LLMSettings) -> None:
@@ -133,14 +134,23 @@ class LLMJudge(Judge):
             identity["extra_body"] = self.config.extra_body
         if self.official_answers:
             identity["answer_parsing"] = "published-scripts"
+        if self.unsent_settings:
+            identity["protocol_settings_not_sent"] = self.unsent_settings
         return identity
 
     def use_protocol(self, protocol: Any) -> None:
         """The protocol's answer parsing and forced settings (the official one: the scripts' sampling,
         max_tokens and seed, and one parse per answer)."""
         self.official_answers = dict(protocol.official_answers)
-        if protocol.llm_settings:
-            self.config = replace(self.config, **protocol.llm_settings)
+        forced = dict(protocol.llm_settings)
+        if not forced:
+            return
+        try:
+            self.check_settings(replace(self.config, **forced))
+        except ProfileError:  # e.g. top_k on OpenAI's own API: the rest still applies, and identity says so
+            forced.pop("top_k", None)
+            self.unsent_settings = ["top_k"]
+        self.config = replace(self.config, **forced)
 
     def request(self, item: EvalItem, task: Task) -> dict[str, Any]:
         wanted = self._wanted(item, task)

@@ -74,3 +74,18 @@ def test_the_harness_parser_accepts_the_official_answer_shape() -> None:
             ' "overall_comment": "ok"}\n```' % (*T1_KEYS, T1_KEYS[0]))
     parsed = parse_answer(text, T1, T1_KEYS)
     assert [parsed.scores[k] for k in T1_KEYS] == [5, 3, 1] and "named every emotion" in parsed.rationale
+
+
+def test_official_settings_a_hosted_api_cannot_take_are_left_out_and_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from humdial_eval.protocol import OFFICIAL
+    from tests.judges.llm.helpers import make_judge
+
+    path = tmp_path / "hosted.yaml"
+    path.write_text(yaml.safe_dump({"backend": "openai", "model": "gpt-audio-mini", "api_key_env": "HOME"}))
+    judge = make_judge(path)
+    judge.use_protocol(OFFICIAL)
+    assert judge.config.top_k is None and judge.config.temperature == 0.6 and judge.config.max_tokens == 16384
+    assert judge.identity()["protocol_settings_not_sent"] == ["top_k"]
+    assert judge.identity()["answer_parsing"] == "published-scripts" and judge.config.parse_retries == 0
