@@ -176,20 +176,23 @@ def summarise(
     summary["final_scope"] = "zh+en" if both else "+".join(languages) + " only (not the official final: it needs zh and en)"
     if not both and len(finals) == 1:
         summary["one_language_final"] = {"language": languages[0], "final": finals[0]}
-    summary["final_complete"], summary["unscored_expected"] = _completeness(blocks, summary["final"] is not None)
-    summary["counts"] = _counts(results)
+    summary["final_complete"], summary["unscored_expected"] = _completeness(blocks, owners, summary["final"] is not None)
+    summary["counts"] = _counts(results, owners)
     summary["primary_judges"] = {component_name(t, d): j for (t, d), j in sorted(owners.items())}
     summary["measures"] = measures
     summary["supplementary"] = supplementary
     return summary
 
 
-def _completeness(blocks: Sequence[Block], has_final: bool) -> tuple[bool, dict[str, int]]:
-    """Whether every component of the final has all its expected items, and the shortfall per dimension."""
+def _completeness(
+    blocks: Sequence[Block], owners: dict[tuple[str, str], str], has_final: bool
+) -> tuple[bool, dict[str, int]]:
+    """Whether every component of the final has all its expected items, and the shortfall per dimension
+    that a judge of the profile scores (a dimension no judge scores is ``final_missing`` instead)."""
     short: dict[str, int] = {}
     for block in blocks:
         for column, key in enumerate(block.dimensions):
-            if block.weights.get(key, 0.0) == 0.0:
+            if block.weights.get(key, 0.0) == 0.0 or (block.task, key) not in owners:
                 continue
             judged = int((~np.isnan(block.matrix[:, column])).sum())
             if judged < block.expected:
@@ -279,7 +282,8 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _counts(results: Sequence[ItemResult]) -> dict[str, int]:
+def _counts(results: Sequence[ItemResult], owners: dict[tuple[str, str], str] | None = None) -> dict[str, int]:
+    owned = {(task, judge) for (task, _), judge in (owners or {}).items()}
     return {
         "items": len(results),
         "ok": sum(r.status == "ok" for r in results),
@@ -292,7 +296,9 @@ def _counts(results: Sequence[ItemResult]) -> dict[str, int]:
         FLAG_REPLY_TOO_LONG: sum(FLAG_REPLY_TOO_LONG in r.flags for r in results),
         FLAG_EXCLUDED_BY_PROTOCOL: sum(FLAG_EXCLUDED_BY_PROTOCOL in r.flags for r in results),
         "skipped": sum(r.status == "skipped" for r in results),
-        "judge_side_failed": sum(r.status == "failed" and not counts_in_means(r)
+        # failed judgments that leave a hole in a mean: of a judge whose scores count, not scored by a rule,
+        # not left out by the protocol's own rule (a measures-only judge failing leaves no hole)
+        "judge_side_failed": sum(r.status == "failed" and not counts_in_means(r) and (r.task, r.judge) in owned
                                  and FLAG_EXCLUDED_BY_PROTOCOL not in r.flags for r in results),
         FLAG_INJECTION: sum(FLAG_INJECTION in r.flags for r in results),
     }

@@ -190,3 +190,15 @@ def test_the_official_protocol_has_no_integrity_rules_and_keeps_the_language_rul
     assert "language_rule" in result[("en", "en_t1_a")]["flags"]
     assert score(dataset, tmp_path / "off", "--judge", str(profile), "--protocol", "official", "--no-language-rule") == 0
     assert "language_rule" not in items(tmp_path / "off")[("en", "en_t1_a")]["flags"]
+
+
+def test_dimensions_no_judge_scores_are_missing_from_the_final_not_unjudged_items(
+    dataset: Dataset, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The offline judge scores no T3 D2/D3 by design: the final is missing (final_missing), the run is not
+    'incomplete' (no warning, exit 0), and n_expected still says how many items there were."""
+    assert score(dataset, tmp_path / "out") == 0
+    result = summary(tmp_path / "out")
+    assert result["final"] is None and result["final_complete"] is False and result["unscored_expected"] == {}
+    assert result["languages"]["en"]["T3"][f"{D3}_n"] == 0 and result["languages"]["en"]["T3"][f"{D3}_n_expected"] == 1
+    assert "final_complete is false" not in capsys.readouterr().err
