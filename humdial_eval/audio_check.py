@@ -85,20 +85,26 @@ def check_content(path: Path, text: str | None, language: str) -> list[AudioProb
     the reply's text. Call only on files :func:`check_wav` found fit (it reads every sample)."""
     import numpy as np  # the CLI's start-up need not pay for it
 
+    frames, peak, non_finite = 0, 0.0, 0
     try:
-        samples, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+        with soundfile.SoundFile(str(path)) as handle:
+            rate = handle.samplerate
+            for block in handle.blocks(blocksize=1 << 16, dtype="float64", always_2d=True):
+                frames += block.shape[0]
+                finite = np.isfinite(block)
+                non_finite += int(block.size - int(finite.sum()))
+                if finite.any():
+                    peak = max(peak, float(np.abs(block[finite]).max()))
     except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
         return [AudioProblem("audio_unreadable", f"samples cannot be decoded ({_short(exc)})", True)]
-    if samples.size == 0:
+    if frames == 0:
         return []
-    finite = np.isfinite(samples)
-    if not finite.all():
-        bad = int((~finite).sum())
-        return [AudioProblem("audio_non_finite", f"{bad} sample(s) are NaN or infinite; scored as no audio", True)]
-    if float(np.abs(samples).max()) <= SILENCE_PEAK:
+    if non_finite:
+        return [AudioProblem("audio_non_finite", f"{non_finite} sample(s) are NaN or infinite; scored as no audio", True)]
+    if peak <= SILENCE_PEAK:
         return [AudioProblem("audio_silent", "digital silence (every sample is zero or within one 16-bit step); "
                                              "scored as no audio", True)]
-    seconds = samples.shape[0] / rate
+    seconds = frames / rate
     plausible = plausible_duration(text or "", language)
     if plausible is not None and not plausible[0] <= seconds <= plausible[1]:
         low, high = plausible
