@@ -122,7 +122,7 @@ def final_line(summary: dict[str, Any]) -> str:
     if not summary["languages"]:
         return "Final score: n/a (no ranked task was scored)"
     one = summary.get("one_language_final")
-    if one:
+    if one and one["final"] is not None:
         return (f"Final score: n/a ({one['language']} only; its one-language result is {fmt(one['final'])}, "
                 "not the official final, which needs zh and en)")
     if summary["final"] is not None:
@@ -131,8 +131,11 @@ def final_line(summary: dict[str, Any]) -> str:
         named = f" [protocol {protocol}]" if protocol else ""
         return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])}){named}{incomplete}"
     missing = sorted({m for entry in summary["languages"].values() for m in entry["final_missing"]})
+    scope = summary.get("final_scope", "zh+en")
+    if not missing:
+        return f"Final score: n/a ({scope})"
     return (
-        f"Final score: n/a (not scored: {', '.join(missing)}). "
+        f"Final score: n/a (not scored: {', '.join(missing)}{'; ' + scope if scope != 'zh+en' else ''}). "
         f"Partial final over the scored dimensions, official weights renormalised: {fmt(summary['final_partial'])}"
     )
 

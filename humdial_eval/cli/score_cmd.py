@@ -145,8 +145,9 @@ def _print_completeness(err: Console, summary: dict[str, Any]) -> None:
     """Say when the final is not over every expected item, and when it is one language's only."""
     if summary.get("one_language_final"):
         one = summary["one_language_final"]
-        err.print(f"note: {one['language']} only: its final {_fmt(one['final'])} is a one-language result, not the "
-                  "official final (which needs zh and en)", markup=False, highlight=False)
+        value = f"its final {_fmt(one['final'])} is" if one["final"] is not None else "this run gives"
+        err.print(f"note: {one['language']} only: {value} a one-language result, not the official final "
+                  "(which needs zh and en)", markup=False, highlight=False)
     short = summary.get("unscored_expected") or {}
     if short:
         listed = ", ".join(f"{name} {n}" for name, n in sorted(short.items())[:6])
