@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     judging.add_argument("--on-failure", choices=ON_FAILURE, default=None,
                          help="a judgment that failed on the judge's side (unreachable judge, unparsable answer): "
                               "exclude it from the means and count it, or score it the minimum. Unset (default): "
-                              "excluded, the summary says final_complete: false and the exit code is 3")
+                              "excluded, the summary says final_complete: false and the exit code is 4")
     judging.add_argument("--prompt-file", action="append", default=[], metavar="TASK=PATH",
                          help="use your own Jinja2 prompt template for a task (repeatable), e.g. T1=my_t1.j2")
     judging.add_argument("--concurrency", type=int, metavar="N",
