@@ -29,3 +29,20 @@ def test_no_language_rule_and_records() -> None:
     assert record["llm_settings"]["max_tokens"] == 16384 and set(PROTOCOLS) == {"official", "humdial"}
     with pytest.raises(ValueError, match="unknown protocol"):
         get_protocol("strict")
+
+
+def test_a_dialogue_missing_from_the_submission_scores_the_minimum_under_both_protocols(
+    dataset: Dataset, tmp_path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    """The published scripts score whatever the submitted file holds, so a dropped dialogue would leave their
+    mean; both protocols score every dialogue of the test set instead (documented in docs/protocols.md)."""
+    import json
+
+    dataset.rewrite("en", "T1", lambda records: records.clear())
+    for protocol in ("official", "humdial"):
+        out = tmp_path / protocol
+        main(["score", str(dataset.submission), "--testset", str(dataset.testset), "--out", str(out), "--protocol",
+              protocol, "--no-progress", "--no-cache", "--bootstrap", "100"])
+        items = [json.loads(line) for line in (out / "items.jsonl").read_text().splitlines()]
+        (dropped,) = [i for i in items if i["dialogue_id"] == "en_t1_a"]
+        assert "missing_response" in dropped["flags"] and set(dropped["scores"].values()) == {1}
