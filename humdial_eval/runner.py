@@ -80,7 +80,7 @@ def run_judging(
     if on_failure not in ON_FAILURE:
         raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}")
     results = asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure, protocol))
-    _judge_side_when_nothing_answered(results, tasks)
+    _judge_side_when_nothing_answered(results)
     for result in results:
         result.meta["protocol"] = protocol.name
     return results
@@ -251,7 +251,7 @@ def _over_cap(item: EvalItem, language: str) -> str | None:
     return None
 
 
-def _judge_side_when_nothing_answered(results: list[ItemResult], tasks: Sequence[Task]) -> None:
+def _judge_side_when_nothing_answered(results: list[ItemResult]) -> None:
     """A judge that refused every request it got is misconfigured (a parameter it rejects, say), not
     refusing submissions: its "submission faults" become unscored judge-side failures."""
     answered = {r.judge for r in results if r.judged}

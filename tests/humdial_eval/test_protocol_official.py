@@ -15,7 +15,7 @@ import yaml
 
 from humdial_eval.cli.main import main
 from humdial_eval.formula import OFFICIAL_WEIGHTS
-from tests.judges.llm.fake_server import Call, FakeJudgeServer, Scripted
+from tests.judges.llm.fake_server import FakeJudgeServer, Scripted
 from tests.judges.llm.helpers import FAST
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "official"
