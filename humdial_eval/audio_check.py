@@ -69,3 +69,64 @@ def _short(exc: Exception, path: Path) -> str:
     for shown in {str(path), str(path.resolve()), str(path.parent), str(path.resolve().parent)}:
         text = text.replace(shown, path.name if shown.endswith(path.name) else ".")
     return text[:200]
+
+
+# -- content checks (integrity rules of the humdial protocol) -------------------------------------------
+# A reply whose audio cannot be speech is a fault of the submission: scored the minimum on the audio
+# dimensions, like missing audio, instead of failing a scorer and leaving the mean (NaN samples made an
+# acoustic scorer fail, which used to drop the item and so *raise* the mean).
+INTEGRITY_CODES = ("audio_non_finite", "audio_silent", "audio_duration_implausible")
+SILENCE_PEAK = 2.0**-15  # at or below one step of 16-bit PCM: digital silence
+# Speaking rates far outside any speech: English words, Chinese characters per second (fast speech is
+# ~4 words/s and ~7 characters/s). Slower than SLOWEST with SLACK_SECONDS of slack is absurd too.
+FASTEST = {"en": 8.0, "zh": 14.0}
+SLOWEST_SECONDS_PER_UNIT = {"en": 3.0, "zh": 1.5}
+SLACK_SECONDS = 20.0
+MIN_UNITS = 3  # too little text to say anything about its duration
+
+
+def check_content(path: Path, text: str | None, language: str) -> list[AudioProblem]:
+    """Integrity problems of a readable WAV: non-finite samples, digital silence, a duration absurd for
+    the reply's text. Call only on files :func:`check_wav` found fit (it reads every sample)."""
+    import numpy as np  # the CLI's start-up need not pay for it
+
+    frames, peak, non_finite = 0, 0.0, 0
+    try:
+        with soundfile.SoundFile(str(path)) as handle:
+            rate = handle.samplerate
+            for block in handle.blocks(blocksize=1 << 16, dtype="float64", always_2d=True):
+                frames += block.shape[0]
+                finite = np.isfinite(block)
+                non_finite += int(block.size - int(finite.sum()))
+                if finite.any():
+                    peak = max(peak, float(np.abs(block[finite]).max()))
+    except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
+        return [AudioProblem("audio_unreadable", f"samples cannot be decoded ({_short(exc)})", True)]
+    if frames == 0:
+        return []
+    if non_finite:
+        return [AudioProblem("audio_non_finite", f"{non_finite} sample(s) are NaN or infinite; scored as no audio", True)]
+    if peak <= SILENCE_PEAK:
+        return [AudioProblem("audio_silent", "digital silence (every sample is zero or within one 16-bit step); "
+                                             "scored as no audio", True)]
+    seconds = frames / rate
+    plausible = plausible_duration(text or "", language)
+    if plausible is not None and not plausible[0] <= seconds <= plausible[1]:
+        low, high = plausible
+        return [AudioProblem("audio_duration_implausible",
+                             f"{seconds:.2f} s for a reply of this length (speech would take {low:.1f}-{high:.0f} s); "
+                             "scored as no audio", True)]
+    return []
+
+
+def plausible_duration(text: str, language: str) -> tuple[float, float] | None:
+    """The range of durations any speaker could read ``text`` in, or None when the text is too short."""
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    latin_words = len([w for w in text.split() if any(c.isascii() and c.isalnum() for c in w)])
+    if language == "zh" or cjk > latin_words:
+        kind, units = "zh", cjk + latin_words
+    else:
+        kind, units = "en", len([w for w in text.split() if any(c.isalnum() for c in w)])
+    if units < MIN_UNITS:
+        return None
+    return units / FASTEST[kind], SLACK_SECONDS + units * SLOWEST_SECONDS_PER_UNIT[kind]

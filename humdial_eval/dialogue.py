@@ -24,6 +24,9 @@ class Turn:
     response_text: str | None = None
     response_audio: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # The label as the file spells it (``input_emotion`` before ``emotion``, as the published scripts
+    # read it): the official protocol selects turns on it, unnormalised. None when neither is a string.
+    raw_emotion: str | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

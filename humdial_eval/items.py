@@ -15,6 +15,7 @@ class ContextTurn:
     user_text: str
     emotion: str | None
     response_text: str | None = None
+    raw_emotion: str | None = None  # the label as the file spells it (for templates that show it unnormalised)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class EvalItem:
     response_audio: Path | None = None
     user_audio: Path | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    question_raw_emotion: str | None = None  # the evaluated turn's label as the file spells it
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from humdial_eval.items import EvalItem
+from humdial_eval.protocol import Protocol
 from humdial_eval.task import Task
 
 Status = Literal["ok", "failed"]
@@ -94,6 +95,12 @@ class Judge(ABC):
 
     async def aclose(self) -> None:
         """Release network clients and the like."""
+
+    def use_protocol(self, protocol: "Protocol") -> None:
+        """Adopt what a scoring protocol says about judging (answer parsing, sampling); default: nothing.
+
+        A judge whose answers change with the protocol must show that in ``identity()`` so the
+        judgment store keeps the protocols' judgments apart."""
 
     def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
         """Substitute the prompt template of each task id in ``files`` (``score --prompt-file``).

@@ -234,7 +234,8 @@ def _parse_turn(
             issues.add("missing_field", "user turn has no text (text or input_text)", field=f"{prefix}.text", **turn_where)
             text = ""
         user_audio = _user_audio(raw, root, language, task, dialogue_id, turn_id, prefix, turn_where, issues)
-        return Turn(turn_id=turn_id, text=text, emotion=emotion, user_audio=user_audio, extra=_extra_fields(raw))
+        return Turn(turn_id=turn_id, text=text, emotion=emotion, user_audio=user_audio, extra=_extra_fields(raw),
+                    raw_emotion=_raw_label(raw))
     response_text = raw.get("response_text")
     if response_text is not None and not isinstance(response_text, str):
         issues.add("invalid_field", "response_text must be a string", field=f"{prefix}.response_text", **turn_where)
@@ -249,7 +250,14 @@ def _parse_turn(
         response_text=response_text,
         response_audio=response_audio,
         extra=_extra_fields(raw),
+        raw_emotion=_raw_label(raw),
     )
+
+
+def _raw_label(raw: dict[str, Any]) -> str | None:
+    """The label the published scripts read: ``input_emotion or emotion`` (first non-empty), unnormalised."""
+    value = raw.get("input_emotion") or raw.get("emotion")
+    return value if isinstance(value, str) else None
 
 
 _KNOWN_TURN_FIELDS = frozenset(

@@ -76,6 +76,7 @@ def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Seq
         measure_rows=measure_rows(summary),
         measure_languages=sorted({lang for by_lang in summary.get("measures", {}).values() for lang in by_lang}),
         supplementary=supplementary_rows(summary),
+        shipped_prompts=[t for t, origin in sorted(summary.get("prompts", {}).items()) if origin.startswith("shipped")],
     )
 
 
@@ -134,11 +135,21 @@ def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]
 def final_line(summary: dict[str, Any]) -> str:
     if not summary["languages"]:
         return "Final score: n/a (no ranked task was scored)"
+    one = summary.get("one_language_final")
+    if one and one["final"] is not None:
+        return (f"Final score: n/a ({one['language']} only; its one-language result is {fmt(one['final'])}, "
+                "not the official final, which needs zh and en)")
     if summary["final"] is not None:
-        return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])})"
+        incomplete = "" if summary.get("final_complete", True) else " (final_complete: false, see n_expected)"
+        protocol = summary.get("protocol", {}).get("name")
+        named = f" [protocol {protocol}]" if protocol else ""
+        return f"Final score: {fmt(summary['final'])} (95% CI {fmt_ci(summary['final_ci'])}){named}{incomplete}"
     missing = sorted({m for entry in summary["languages"].values() for m in entry["final_missing"]})
+    scope = summary.get("final_scope", "zh+en")
+    if not missing:
+        return f"Final score: n/a ({scope})"
     return (
-        f"Final score: n/a (not scored: {', '.join(missing)}). "
+        f"Final score: n/a (not scored: {', '.join(missing)}{'; ' + scope if scope != 'zh+en' else ''}). "
         f"Partial final over the scored dimensions, official weights renormalised: {fmt(summary['final_partial'])}"
     )
 

@@ -14,6 +14,15 @@ FLAG_MISSING_RESPONSE = "missing_response"
 FLAG_MISSING_AUDIO = "missing_audio"
 FLAG_CACHED = "cached"
 FLAG_FAILED_MIN = "failed_scored_min"  # a failed judgment scored the minimum (--on-failure min)
+# Integrity rules (protocol humdial): the judge refused what the submission put in the request
+# (HTTP 400/413/422, audio it cannot take), scored the minimum; a reply over the length cap, scored
+# the minimum without being sent.
+FLAG_SUBMISSION_FAULT = "submission_fault"
+FLAG_REPLY_TOO_LONG = "reply_too_long"
+# Left out of the means by the protocol's own rule (official: an answer the published scripts cannot
+# read), and dialogues the protocol's turn rule skips (status "skipped").
+FLAG_EXCLUDED_BY_PROTOCOL = "excluded_by_protocol"
+FLAG_SKIPPED = "skipped_by_protocol"
 # The judge name of a record no judge made: an item of a task that no judge of the profile applies to.
 NO_JUDGE = "(none)"
 
@@ -36,7 +45,8 @@ class ItemResult:
     @property
     def judged(self) -> bool:
         """True when a judge actually scored this item (not a rule, not a failure, not an unjudged task)."""
-        rule_flags = {FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, FLAG_FAILED_MIN}
+        rule_flags = {FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, FLAG_FAILED_MIN, FLAG_SUBMISSION_FAULT,
+                      FLAG_REPLY_TOO_LONG}
         return self.status == "ok" and self.judge != NO_JUDGE and not rule_flags.intersection(self.flags)
 
     def to_dict(self) -> dict[str, Any]:

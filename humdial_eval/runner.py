@@ -23,17 +23,22 @@ from humdial_eval.injection import FLAG_INJECTION, InjectionHit, describe, scan_
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment
 from humdial_eval.language import language_mismatch
+from humdial_eval.protocol import HUMDIAL, Protocol, reply_cap
 from humdial_eval.results import (
     FLAG_CACHED,
+    FLAG_EXCLUDED_BY_PROTOCOL,
     FLAG_FAILED_MIN,
     FLAG_LANGUAGE_RULE,
     FLAG_MISSING_AUDIO,
     FLAG_MISSING_RESPONSE,
+    FLAG_REPLY_TOO_LONG,
+    FLAG_SKIPPED,
+    FLAG_SUBMISSION_FAULT,
     NO_JUDGE,
     ItemResult,
 )
 from humdial_eval.store import BUSY, DONE, JudgmentStore
-from humdial_eval.task import MissingResponse, Task
+from humdial_eval.task import MissingResponse, Skipped, Task
 from humdial_eval.validate import Inputs
 
 
@@ -52,6 +57,7 @@ class _Work:
     on_failure: str = "exclude"
     repeats: int = 1
     base: Judge | None = None  # the judge whose concurrency limit applies (repeats share it)
+    protocol: Protocol = HUMDIAL
 
 
 def run_judging(
@@ -63,14 +69,21 @@ def run_judging(
     show_progress: bool = False,
     repeats: int = 1,
     on_failure: str = "exclude",
+    protocol: Protocol = HUMDIAL,
 ) -> list[ItemResult]:
-    """``on_failure``: ``exclude`` (default) leaves a failed judgment out of the means, counted;
-    ``min`` scores it the minimum on each dimension the judge was to score (the official behaviour)."""
+    """``on_failure``: ``exclude`` (default) leaves a judge-side failure out of the means, counted;
+    ``min`` scores it the minimum on each dimension the judge was to score. ``protocol`` supplies the
+    rules that score without a judge (language rule, integrity rules, skipped dialogues); the tasks
+    must have been made with its task options and the judges told with ``Judge.use_protocol``."""
     if repeats < 1:
         raise ValueError("repeats must be at least 1")
     if on_failure not in ON_FAILURE:
         raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}")
-    return asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure))
+    results = asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure, protocol))
+    _judge_side_when_nothing_answered(results)
+    for result in results:
+        result.meta["protocol"] = protocol.name
+    return results
 
 
 async def _run(
@@ -81,8 +94,10 @@ async def _run(
     show_progress: bool,
     repeats: int = 1,
     on_failure: str = "exclude",
+    protocol: Protocol = HUMDIAL,
 ) -> list[ItemResult]:
     results: list[ItemResult | None] = []
+    faulty_audio = getattr(inputs, "faulty_audio", {}) if protocol.integrity else {}
     work: list[_Work] = []
     for task in tasks:
         for language in inputs.testset.languages():
@@ -93,16 +108,24 @@ async def _run(
             for gold in gold_file.dialogues.values():
                 submitted = submitted_file.dialogues.get(gold.dialogue_id) if submitted_file else None
                 built = task.build_item(gold, submitted)
+                if isinstance(built, Skipped):
+                    results.append(_skipped_result(task, language, gold.dialogue_id, built))
+                    continue
                 if isinstance(built, EvalItem) and built.response_audio in inputs.unusable_audio:
                     built = replace(built, response_audio=None)  # refused by validation: scored as absent
+                if isinstance(built, EvalItem) and built.response_audio in faulty_audio:
+                    code = faulty_audio[built.response_audio]  # integrity rule: scored as absent, said why
+                    built = replace(built, response_audio=None, meta={**built.meta, "audio_refused": code})
                 hits = tuple(scan_item(built)) if isinstance(built, EvalItem) else ()
                 asked = [judge for judge in judges if judge.applies_to(task)]
                 if not asked:
-                    results.append(_flag_injection(_unjudged_result(task, language, gold.dialogue_id, built), hits))
+                    unjudged = _unjudged_result(task, language, gold.dialogue_id, built, protocol.language_rule)
+                    results.append(_flag_injection(unjudged, hits))
                     continue
                 mismatch = None
-                if isinstance(built, EvalItem) and built.response_text:
+                if isinstance(built, EvalItem) and built.response_text and protocol.language_rule:
                     mismatch = language_mismatch(built.response_text, language)
+                too_long = _over_cap(built, language) if protocol.integrity and isinstance(built, EvalItem) else None
                 for judge, repeat in ((j, r) for j in asked for r in range(repeats)):
                     if isinstance(built, MissingResponse):
                         results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
@@ -114,7 +137,12 @@ async def _run(
                                             repeat, repeats)
                         results.append(_flag_injection(rule, hits))
                         continue
-                    work.append(_Work(task, built, judge.for_repeat(repeat), len(results), hits, on_failure, repeats, judge))
+                    if too_long:
+                        results.append(_rule_result(task, judge, language, gold.dialogue_id, built.turn_id,
+                                                    FLAG_REPLY_TOO_LONG, too_long, built.meta, repeat, repeats))
+                        continue
+                    work.append(_Work(task, built, judge.for_repeat(repeat), len(results), hits, on_failure, repeats,
+                                      judge, protocol))
                     results.append(None)
     semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
     in_flight: set[str] = set()  # keys this run is asking a judge for right now
@@ -185,7 +213,13 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None, in_flight: set[st
     if judgment.status != "ok":
         if judgment.raw:
             meta["raw_answer"] = judgment.raw
-        if unit.on_failure == "min":
+        fault = judgment.meta.get("fault")
+        if fault == "submission" and unit.protocol.integrity:
+            flags.append(FLAG_SUBMISSION_FAULT)
+            scores = task.rubric.minimum_scores(judge.dimensions(task))
+        elif fault == "unparsable_official" and unit.protocol.unparsable_answer == "exclude":
+            flags.append(FLAG_EXCLUDED_BY_PROTOCOL)
+        elif unit.on_failure == "min":
             flags.append(FLAG_FAILED_MIN)
             scores = task.rubric.minimum_scores(judge.dimensions(task))
     result = ItemResult(
@@ -205,6 +239,35 @@ async def _judge_one(unit: _Work, store: JudgmentStore | None, in_flight: set[st
     return _flag_injection(result, unit.hits)
 
 
+def _over_cap(item: EvalItem, language: str) -> str | None:
+    """Why the item breaks the reply length cap (its reply, or an earlier one the judge would read), if it does."""
+    cap = reply_cap(language)
+    if len(item.response_text) > cap:
+        return f"the reply has {len(item.response_text)} characters, over the {language} cap of {cap}; not sent"
+    for turn in item.context:
+        if turn.response_text and len(turn.response_text.strip()) > cap:
+            return (f"the reply of turn {turn.turn_id} (shown to the judge as history) has "
+                    f"{len(turn.response_text.strip())} characters, over the {language} cap of {cap}; not sent")
+    return None
+
+
+def _judge_side_when_nothing_answered(results: list[ItemResult]) -> None:
+    """A judge that refused every request it got is misconfigured (a parameter it rejects, say), not
+    refusing submissions: its "submission faults" become unscored judge-side failures."""
+    answered = {r.judge for r in results if r.judged}
+    for result in results:
+        if FLAG_SUBMISSION_FAULT in result.flags and result.judge not in answered:
+            result.flags.remove(FLAG_SUBMISSION_FAULT)
+            result.scores = {}
+            result.meta["fault"] = "judge (it refused every request, so the refusals are not the submission's)"
+
+
+def _skipped_result(task: Task, language: str, dialogue_id: str, skipped: Skipped) -> ItemResult:
+    return ItemResult(task=task.id, language=language, dialogue_id=dialogue_id, turn_id=-1, judge=NO_JUDGE,
+                      status="skipped", rationale=f"{FLAG_SKIPPED}: {skipped.reason}", flags=[FLAG_SKIPPED],
+                      meta={**task.item_meta(), **skipped.meta})
+
+
 def _flag_injection(result: ItemResult, hits: Sequence[InjectionHit]) -> ItemResult:
     """Mark a result whose response (or an earlier one of the system) seems to address the judge."""
     if hits:
@@ -219,7 +282,9 @@ def _on_scale(task: Task, scores: dict[str, int]) -> dict[str, int]:
     return {k: task.rubric.dimension(k).scale.clamp(float(v)) for k, v in scores.items() if k in keys}
 
 
-def _unjudged_result(task: Task, language: str, dialogue_id: str, built: EvalItem | MissingResponse) -> ItemResult:
+def _unjudged_result(
+    task: Task, language: str, dialogue_id: str, built: EvalItem | MissingResponse, language_rule: bool = True
+) -> ItemResult:
     """An item no judge is asked about (a task scored by its own ``summarise``, e.g. T4): its record
     still carries the item's meta, and the rules that would have fired, as flags."""
     flags: list[str] = []
@@ -230,7 +295,7 @@ def _unjudged_result(task: Task, language: str, dialogue_id: str, built: EvalIte
         meta = {**task.item_meta(), **built.meta}
     else:
         meta = dict(built.meta)
-        mismatch = language_mismatch(built.response_text, language) if built.response_text else None
+        mismatch = language_mismatch(built.response_text, language) if built.response_text and language_rule else None
         if mismatch:
             flags.append(FLAG_LANGUAGE_RULE)
             rationale = f"{FLAG_LANGUAGE_RULE}: response is in {mismatch}, test set is {language}"

@@ -1,7 +1,13 @@
 """Aggregation: dimension means, task averages, per-language and overall finals, bootstrap intervals.
 
 Pure functions over item results. Failed judgments are excluded and counted (unless ``--on-failure
-min`` scored them the minimum, flagged ``failed_scored_min``); a dimension that no judge scored is missing (``None``), and so is any final that needs it. Intervals are percentile bootstrap
+min`` scored them the minimum, flagged ``failed_scored_min``, or the protocol's integrity rules scored a
+submission's fault the minimum, flagged ``submission_fault``); a dimension that no judge scored is
+missing (``None``), and so is any final that needs it. Every mean says how many items it has (``_n``)
+and how many it should have (``_n_expected``: every item of the test set the protocol does not skip);
+``final_complete`` is true only when every component of the final has all its items. The final needs
+both languages (zh and en): a run over one language reports that language's final as such, never as
+the final. Intervals are percentile bootstrap
 intervals from :func:`scipy.stats.bootstrap`, resampling dialogues within each task and language
 independently, which is how the test set was drawn.
 """
@@ -18,8 +24,12 @@ from humdial_eval.formula import AVG, OFFICIAL_WEIGHTS, component_name, renormal
 from humdial_eval.judgment import Judge
 from humdial_eval.measures import summarise_measures, summarise_supplementary
 from humdial_eval.injection import FLAG_INJECTION
+from humdial_eval.layout import LANGUAGES
 from humdial_eval.results import (
+    FLAG_EXCLUDED_BY_PROTOCOL,
     FLAG_FAILED_MIN,
+    FLAG_REPLY_TOO_LONG,
+    FLAG_SUBMISSION_FAULT,
     FLAG_LANGUAGE_RULE,
     FLAG_MISSING_AUDIO,
     FLAG_MISSING_RESPONSE,
@@ -44,6 +54,7 @@ class Block:
     dimensions: tuple[str, ...]
     matrix: np.ndarray
     weights: dict[str, float]  # weight of each column in the language final (0 when not in it)
+    expected: int = 0  # items of this task and language the protocol expects scored (skipped ones excluded)
 
     @property
     def has_nan(self) -> bool:
@@ -64,8 +75,10 @@ REPEAT_AGGREGATES = {"mean": np.mean, "median": np.median}
 
 
 def counts_in_means(result: ItemResult) -> bool:
-    """An ``ok`` judgment, or a failed one that ``--on-failure min`` scored the minimum."""
-    return result.status == "ok" or (result.status == "failed" and FLAG_FAILED_MIN in result.flags)
+    """An ``ok`` judgment, or a failed one scored the minimum (``--on-failure min``, or a submission fault)."""
+    return result.status == "ok" or (
+        result.status == "failed" and (FLAG_FAILED_MIN in result.flags or FLAG_SUBMISSION_FAULT in result.flags)
+    )
 
 
 def build_blocks(
@@ -92,9 +105,11 @@ def build_blocks(
                     if owners.get((task.id, key)) == result.judge and key in result.scores:
                         cells[column].append(float(result.scores[key]))
             rows = {d: [float(aggregate(c)) if c else np.nan for c in cells] for d, cells in values.items()}
+            expected = {r.dialogue_id for r in results
+                        if r.task == task.id and r.language == language and r.status != "skipped"}
             if rows or any(r.task == task.id and r.language == language for r in results):
                 matrix = np.array(list(rows.values()), dtype=float).reshape(len(rows), len(keys))
-                blocks.append(Block(task.id, language, keys, matrix, weights))
+                blocks.append(Block(task.id, language, keys, matrix, weights, len(expected)))
     return blocks
 
 
@@ -151,16 +166,37 @@ def summarise(
         entry["final_partial_weights"] = {component_name(*p): round(w, 6) for p, w in partial_weights.items()}
         summary["languages"][language] = entry
     finals = [summary["languages"][lang]["final"] for lang in languages if lang in summary["languages"]]
-    complete = len(finals) == len(languages) and all(f is not None for f in finals)
+    both = set(LANGUAGES) <= set(languages)  # the final is the mean over zh and en; one language is not it
+    complete = both and len(finals) == len(languages) and all(f is not None for f in finals)
     summary["final"] = _round(float(np.mean(finals))) if complete else None
     summary["final_ci"] = _final_ci(blocks, settings, rng, per_language=len(languages)) if complete else None
     partials = [p for p in partial_by_language.values() if p is not None]
     summary["final_partial"] = _round(float(np.mean(partials))) if partials and not complete else summary["final"]
-    summary["counts"] = _counts(results)
+    summary["final_scope"] = "zh+en" if both else "+".join(languages) + " only (not the official final: it needs zh and en)"
+    if not both and len(finals) == 1:
+        summary["one_language_final"] = {"language": languages[0], "final": finals[0]}
+    summary["final_complete"], summary["unscored_expected"] = _completeness(blocks, owners, summary["final"] is not None)
+    summary["counts"] = _counts(results, owners)
     summary["primary_judges"] = {component_name(t, d): j for (t, d), j in sorted(owners.items())}
     summary["measures"] = measures
     summary["supplementary"] = supplementary
     return summary
+
+
+def _completeness(
+    blocks: Sequence[Block], owners: dict[tuple[str, str], str], has_final: bool
+) -> tuple[bool, dict[str, int]]:
+    """Whether every component of the final has all its expected items, and the shortfall per dimension
+    that a judge of the profile scores (a dimension no judge scores is ``final_missing`` instead)."""
+    short: dict[str, int] = {}
+    for block in blocks:
+        for column, key in enumerate(block.dimensions):
+            if block.weights.get(key, 0.0) == 0.0 or (block.task, key) not in owners:
+                continue
+            judged = int((~np.isnan(block.matrix[:, column])).sum())
+            if judged < block.expected:
+                short[f"{block.language}.{block.task}.{key}"] = block.expected - judged
+    return has_final and not short, short
 
 
 def _task_entry(block: Block, settings: BootstrapSettings, rng: np.random.Generator) -> dict[str, Any]:
@@ -173,6 +209,7 @@ def _task_entry(block: Block, settings: BootstrapSettings, rng: np.random.Genera
         means.append(mean)
         entry[key] = _round(mean)
         entry[f"{key}_n"] = int(values.size)
+        entry[f"{key}_n_expected"] = block.expected
         entry[f"{key}_ci"] = _ci((values,), lambda v, axis: v.mean(axis=axis), settings, rng) if values.size > 1 else None
     complete = all(m is not None for m in means)
     entry[AVG] = _round(float(np.mean(means))) if complete else None  # type: ignore[arg-type]
@@ -244,7 +281,8 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _counts(results: Sequence[ItemResult]) -> dict[str, int]:
+def _counts(results: Sequence[ItemResult], owners: dict[tuple[str, str], str] | None = None) -> dict[str, int]:
+    owned = {(task, judge) for (task, _), judge in (owners or {}).items()}
     return {
         "items": len(results),
         "ok": sum(r.status == "ok" for r in results),
@@ -253,5 +291,13 @@ def _counts(results: Sequence[ItemResult]) -> dict[str, int]:
         FLAG_MISSING_RESPONSE: sum(FLAG_MISSING_RESPONSE in r.flags for r in results),
         FLAG_MISSING_AUDIO: sum(FLAG_MISSING_AUDIO in r.flags for r in results),
         FLAG_FAILED_MIN: sum(FLAG_FAILED_MIN in r.flags for r in results),
+        FLAG_SUBMISSION_FAULT: sum(FLAG_SUBMISSION_FAULT in r.flags for r in results),
+        FLAG_REPLY_TOO_LONG: sum(FLAG_REPLY_TOO_LONG in r.flags for r in results),
+        FLAG_EXCLUDED_BY_PROTOCOL: sum(FLAG_EXCLUDED_BY_PROTOCOL in r.flags for r in results),
+        "skipped": sum(r.status == "skipped" for r in results),
+        # failed judgments that leave a hole in a mean: of a judge whose scores count, not scored by a rule,
+        # not left out by the protocol's own rule (a measures-only judge failing leaves no hole)
+        "judge_side_failed": sum(r.status == "failed" and not counts_in_means(r) and (r.task, r.judge) in owned
+                                 and FLAG_EXCLUDED_BY_PROTOCOL not in r.flags for r in results),
         FLAG_INJECTION: sum(FLAG_INJECTION in r.flags for r in results),
     }

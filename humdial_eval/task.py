@@ -27,6 +27,15 @@ class MissingResponse:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """The protocol's turn rule finds no turn to evaluate and its rule is to skip such a dialogue
+    (the published T3 script does): the item is counted as skipped and enters no mean."""
+
+    reason: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
 class Task(ABC):
     """Base class of task plugins. Subclasses set the class attributes and may override turn selection.
 
@@ -38,6 +47,9 @@ class Task(ABC):
     name: ClassVar[str]
     rubric: ClassVar[Rubric]
     ranked: ClassVar[bool] = True
+    # Whether the option ``history=text_and_emotion`` applies: the published T1/T2 scripts show the
+    # judge only turns with both a text and a label; T3's script shows every turn up to the evaluated one.
+    filters_history: ClassVar[bool] = False
 
     @property
     def needs_response_audio(self) -> bool:
@@ -65,20 +77,28 @@ class Task(ABC):
     def item_meta(self) -> dict[str, str]:
         return {}
 
-    def build_item(self, gold: Dialogue, submitted: Dialogue | None) -> EvalItem | MissingResponse:
+    def build_item(self, gold: Dialogue, submitted: Dialogue | None) -> EvalItem | MissingResponse | Skipped:
+        """The item to judge. Options (from the scoring protocol): ``unqualified_dialogue=skip`` makes a
+        dialogue without an evaluable turn :class:`Skipped`; ``empty_reply=judge`` sends an empty reply
+        to the judge instead of scoring it the minimum; ``history=text_and_emotion`` keeps only the earlier
+        turns whose text and raw label are both non-empty (on tasks that set ``filters_history``)."""
         target = self.evaluated_turn(gold)
         if target is None:
+            if self.options.get("unqualified_dialogue") == "skip":
+                return Skipped("no turn of this dialogue qualifies under the turn rule; skipped", self.item_meta())
             return MissingResponse(turn_id=-1, reason="no turn of this dialogue qualifies for evaluation")
         answered = submitted.turn(target.turn_id) if submitted else None
         if answered is None:
             return MissingResponse(target.turn_id, "the submission has no such turn")
         response_text = (answered.response_text or "").strip()
-        if not response_text:
+        if not response_text and not (self.options.get("empty_reply") == "judge" and answered.response_text is not None):
             return MissingResponse(target.turn_id, "response_text is empty")
+        history = [turn for turn in gold.turns if turn.turn_id < target.turn_id]
+        if self.filters_history and self.options.get("history") == "text_and_emotion":
+            history = [turn for turn in history if turn.text and turn.raw_emotion]
         context = tuple(
-            ContextTurn(turn.turn_id, turn.text, turn.emotion, _response_of(submitted, turn.turn_id))
-            for turn in gold.turns
-            if turn.turn_id < target.turn_id
+            ContextTurn(turn.turn_id, turn.text, turn.emotion, _response_of(submitted, turn.turn_id), turn.raw_emotion)
+            for turn in history
         )
         return EvalItem(
             task=self.id,
@@ -92,6 +112,7 @@ class Task(ABC):
             response_audio=answered.response_audio,
             user_audio=target.user_audio,
             meta=self.item_meta(),
+            question_raw_emotion=target.raw_emotion,
         )
 
 

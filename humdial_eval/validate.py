@@ -12,7 +12,8 @@ from pathlib import Path
 
 from humdial_eval import layout
 from humdial_eval.archive import UnsafeArchiveError, extracted
-from humdial_eval.audio_check import check_wav
+from humdial_eval.audio_check import check_content, check_wav
+from humdial_eval.protocol import reply_cap
 from humdial_eval.dialogue import Dialogue, DialogueFile, Submission, TestSet
 from humdial_eval.issues import IssueLog, Severity
 from humdial_eval.loading import load_submission, load_testset
@@ -33,6 +34,10 @@ class Inputs:
     # Response audio that validation refused (unreadable, not WAV, absurd size): scorers never see it,
     # and the item is scored as one without audio.
     unusable_audio: set[Path] = field(default_factory=set)
+    # Response audio that is readable but cannot be speech (integrity codes: NaN/Inf samples, digital
+    # silence, a duration absurd for its text), with its code. A protocol with integrity rules scores it
+    # as no audio; the official protocol sends it to the judge, as the published scripts would.
+    faulty_audio: dict[Path, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -70,13 +75,19 @@ def _load_and_check(
     submission = load_submission(submission_path, issues, tasks=task_ids, languages=list(languages))
     for issue in testset_issues.issues:
         issues.issues.append(replace(issue, file=f"[test set] {issue.file}"))
-    unusable = check_submission(testset, submission, tasks, issues)
-    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable)
+    faulty: dict[Path, str] = {}
+    unusable = check_submission(testset, submission, tasks, issues, faulty)
+    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable, faulty_audio=faulty)
 
 
-def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[Task], issues: IssueLog) -> set[Path]:
-    """Report every problem into ``issues``; return the response audio files that must not be scored."""
+def check_submission(
+    testset: TestSet, submission: Submission, tasks: Sequence[Task], issues: IssueLog,
+    faulty: dict[Path, str] | None = None,
+) -> set[Path]:
+    """Report every problem into ``issues``; return the response audio files that must not be scored.
+    ``faulty`` receives the readable files that fail an integrity check, with the code."""
     unusable: set[Path] = set()
+    faulty = faulty if faulty is not None else {}
     by_id = {task.id: task for task in tasks}
     for (language, task_id), gold_file in sorted(testset.files.items()):
         task = by_id[task_id]
@@ -85,14 +96,15 @@ def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[T
         if submitted_file is None:
             issues.add("missing_file", f"the submission has no {expected.name} for {language}", file=expected)
             continue
-        _check_file(gold_file, submitted_file, task, issues, unusable)
+        _check_file(gold_file, submitted_file, task, issues, unusable, faulty)
         if task.needs_response_audio:
             _check_unexpected_audio(submission, language, task_id, submitted_file, issues)
     return unusable
 
 
 def _check_file(
-    gold_file: DialogueFile, submitted_file: DialogueFile, task: Task, issues: IssueLog, unusable: set[Path]
+    gold_file: DialogueFile, submitted_file: DialogueFile, task: Task, issues: IssueLog, unusable: set[Path],
+    faulty: dict[Path, str],
 ) -> None:
     path = submitted_file.path
     for dialogue_id, gold in gold_file.dialogues.items():
@@ -100,13 +112,15 @@ def _check_file(
         if submitted is None:
             issues.add("missing_dialogue", "dialogue of the test set is missing", file=path, dialogue_id=dialogue_id)
             continue
-        _check_dialogue(gold, submitted, task, issues, unusable)
+        _check_dialogue(gold, submitted, task, issues, unusable, faulty)
     for dialogue_id, extra in submitted_file.dialogues.items():
         if dialogue_id not in gold_file.dialogues:
             issues.warn("extra_dialogue", "dialogue is not in the test set; ignored", file=path, line=extra.line, dialogue_id=dialogue_id)
 
 
-def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: IssueLog, unusable: set[Path]) -> None:
+def _check_dialogue(
+    gold: Dialogue, submitted: Dialogue, task: Task, issues: IssueLog, unusable: set[Path], faulty: dict[Path, str]
+) -> None:
     where = {"file": submitted.source, "line": submitted.line, "dialogue_id": gold.dialogue_id}
     evaluated = task.evaluated_turn(gold)
     needs_audio = task.needs_response_audio
@@ -120,11 +134,24 @@ def _check_dialogue(gold: Dialogue, submitted: Dialogue, task: Task, issues: Iss
             severity = Severity.ERROR if is_evaluated else Severity.WARNING
             note = "the evaluated turn has no response" if is_evaluated else "no response (this turn is not scored)"
             issues.add("empty_response", note, turn_id=turn.turn_id, field="response_text", severity=severity, **where)
-        if needs_audio and is_evaluated and not _check_response_audio(
-            turn.response_audio, submitted, turn.turn_id, task, issues, where
-        ):
-            if turn.response_audio is not None:
-                unusable.add(turn.response_audio)
+        cap = reply_cap(gold.language)
+        length = len((turn.response_text or "").strip())
+        if length > cap and (evaluated is None or gold_turn.turn_id <= evaluated.turn_id):
+            issues.add("response_too_long", f"response_text has {length} characters, over the {gold.language} cap of "
+                       f"{cap}; the item scores the minimum without being sent to a judge",
+                       turn_id=turn.turn_id, field="response_text", **where)
+        if needs_audio and is_evaluated:
+            if not _check_response_audio(turn.response_audio, submitted, turn.turn_id, task, issues, where):
+                if turn.response_audio is not None:
+                    unusable.add(turn.response_audio)
+            elif turn.response_audio is not None:
+                for problem in check_content(turn.response_audio, turn.response_text, gold.language):
+                    issues.add(problem.code, f"{turn.response_audio.name}: {problem.message}", turn_id=turn.turn_id,
+                               field="response_audio", **where)  # type: ignore[arg-type]
+                    if problem.code == "audio_unreadable":
+                        unusable.add(turn.response_audio)
+                    else:
+                        faulty[turn.response_audio] = problem.code
     gold_ids = {t.turn_id for t in gold.turns}
     for turn in submitted.turns:
         if turn.turn_id not in gold_ids:

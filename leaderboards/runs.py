@@ -119,7 +119,7 @@ def read_items(path: Path, definition: LeaderboardDefinition, issues: IssueLog,
             record = _item_record(raw_line, path, line_no, issues)
             if record is None or record["task"] not in {t.key for t in definition.tasks}:
                 continue
-            if record["language"] not in languages or record["status"] != "ok":
+            if record["language"] not in languages or not _in_means(record):
                 continue
             for key, raw in record["scores"].items():
                 if (record["task"], key) not in dimensions:
@@ -138,6 +138,15 @@ def read_items(path: Path, definition: LeaderboardDefinition, issues: IssueLog,
     return ItemScores(source=path.parent.name, cells=cells)
 
 
+# A failed judgment that a rule scored the minimum counts in the summary's means (see humdial_eval.scoring).
+_SCORED_FAILURES = frozenset({"failed_scored_min", "submission_fault"})
+
+
+def _in_means(record: dict[str, Any]) -> bool:
+    flags = record.get("flags") if isinstance(record.get("flags"), list) else []
+    return record["status"] == "ok" or (record["status"] == "failed" and bool(_SCORED_FAILURES.intersection(flags)))
+
+
 def _item_record(line: bytes, path: Path, line_no: int, issues: IssueLog) -> dict[str, Any] | None:
     try:
         record = json.loads(line.decode("utf-8"))
@@ -154,8 +163,8 @@ def _item_record(line: bytes, path: Path, line_no: int, issues: IssueLog) -> dic
         if not isinstance(record.get(key), str) or not record[key]:
             issues.add("items_field", f"field {key!r} must be a non-empty string", file=path, line=line_no, field=key)
             return None
-    if record.get("status") not in {"ok", "failed"}:
-        issues.add("items_field", f"field 'status' must be 'ok' or 'failed', got {record.get('status')!r}",
+    if record.get("status") not in {"ok", "failed", "skipped"}:
+        issues.add("items_field", f"field 'status' must be 'ok', 'failed' or 'skipped', got {record.get('status')!r}",
                    file=path, line=line_no, field="status")
         return None
     if record["status"] == "ok" and not isinstance(record.get("scores"), dict):

@@ -1,8 +1,12 @@
 """T3, empathy assessment: the spoken reply to an emotional user turn, judged on text and voice.
 
-Which turn is evaluated is a rule with a name, recorded in every item: the published scoring code
-takes the *second* non-neutral user turn (``second_non_neutral``, the default), while the published
-task description speaks of the last non-neutral one (``last_non_neutral``).
+Which turn is evaluated is a rule with a name, recorded in every item. The published scoring code
+(eval_task3.py ``find_target_turn``, lines 85-97 at commit 211cd64) takes the second turn whose raw
+label, lowercased, is not the string "neutral" and skips a dialogue with fewer than two:
+``published_second_raw`` does exactly that (the official protocol uses it). ``second_non_neutral``
+(the default of the humdial protocol) counts on normalised labels ("中性", "calm" and a missing label
+are neutral) and falls back to the last emotional turn; ``last_non_neutral`` follows the published task
+description ("the turn where the last emotion is not neutral").
 """
 
 from __future__ import annotations
@@ -67,6 +71,18 @@ def second_non_neutral(dialogue: Dialogue) -> Turn | None:
     return emotional[1] if len(emotional) >= 2 else last_non_neutral(dialogue)
 
 
+def published_second_raw(dialogue: Dialogue) -> Turn | None:
+    """The second turn whose raw label, lowercased, is not "neutral" (an empty or missing label, "中性"
+    and "calm" all count); None with fewer than two, so the dialogue is skipped."""
+    count = 0
+    for turn in dialogue.turns:
+        if (turn.raw_emotion or "").lower() != "neutral":
+            count += 1
+            if count == 2:
+                return turn
+    return None
+
+
 def last_non_neutral(dialogue: Dialogue) -> Turn | None:
     """The last emotional turn; a dialogue without one is judged on its final turn."""
     emotional = [t for t in dialogue.turns if not is_neutral(t.emotion)]
@@ -78,6 +94,7 @@ def last_non_neutral(dialogue: Dialogue) -> Turn | None:
 TURN_RULES: dict[str, Callable[[Dialogue], Turn | None]] = {
     "second_non_neutral": second_non_neutral,
     "last_non_neutral": last_non_neutral,
+    "published_second_raw": published_second_raw,
 }
 DEFAULT_TURN_RULE = "second_non_neutral"
 

@@ -48,4 +48,5 @@ class ReasoningTask(Task):
     id = "T2"
     name = "Emotional reasoning"
     rubric = RUBRIC
+    filters_history = True
     prompt_template = "prompts/T2.j2"  # LLM judge prompt (Jinja2), relative to this module

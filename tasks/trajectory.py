@@ -48,4 +48,5 @@ class TrajectoryTask(Task):
     id = "T1"
     name = "Emotional trajectory detection"
     rubric = RUBRIC
+    filters_history = True
     prompt_template = "prompts/T1.j2"  # LLM judge prompt (Jinja2), relative to this module

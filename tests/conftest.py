@@ -147,7 +147,7 @@ def build_dataset(root: Path, dialogues: dict[str, dict[str, list[dict[str, Any]
                     sub_turn: dict[str, Any] = {"turn_id": turn_id, "text": text, "response_text": response}
                     if task == "T3":
                         name = f"HD-Track1-T3/{dialogue['dialogue_id']}_{turn_id}_response.wav"
-                        write_wav(submission / language / name)
+                        write_wav(submission / language / name, seconds=4.0)  # long enough for its text
                         sub_turn["response_audio"] = name
                     sub_turns.append(sub_turn)
                 gold_records.append({"dialogue_id": dialogue["dialogue_id"], "turns": gold_turns})

@@ -19,8 +19,10 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--languages", default=",".join(layout.LANGUAGES), help="comma-separated languages (default: zh,en)")
     parser.add_argument(
         "--t3-turn-rule",
-        default="second_non_neutral",
-        help="which T3 turn is evaluated: second_non_neutral (published scoring code, default) or last_non_neutral",
+        default=None,
+        help="which T3 turn is evaluated: second_non_neutral (default: second emotional turn on normalised labels, "
+             "else the last one), last_non_neutral, or published_second_raw (what eval_task3.py does; the "
+             "official protocol's rule)",
     )
 
 
@@ -31,8 +33,9 @@ def split_list(value: str, name: str) -> list[str]:
     return items
 
 
-def make_tasks(args: argparse.Namespace) -> list[Task]:
-    options = {"t3_turn_rule": args.t3_turn_rule}
+def make_tasks(args: argparse.Namespace, options: dict[str, str] | None = None) -> list[Task]:
+    """The chosen task plugins with ``options`` (a protocol's task options; default: the turn rule alone)."""
+    options = dict(options) if options is not None else {"t3_turn_rule": args.t3_turn_rule or "second_non_neutral"}
     tasks = []
     for task_id in split_list(args.tasks, "tasks"):
         try:

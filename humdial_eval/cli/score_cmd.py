@@ -11,9 +11,10 @@ from typing import Any
 from rich.console import Console
 
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
-from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.cli.main import EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.credentials import redact
 from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
+from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
 from humdial_eval.registry import PluginError
 from humdial_eval.report import print_table, write_outputs
 from humdial_eval.injection import FLAG_INJECTION
@@ -46,14 +47,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")
     parser.add_argument("--seed", type=int, default=20260, help="seed of the bootstrap (default 20260)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    protocol = parser.add_argument_group("scoring protocol (docs/protocols.md)")
+    protocol.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                          help="humdial (default): the harness's rules with integrity rules; official: the published "
+                               "scripts eval_task{1,2,3}.py item for item, plus the challenge's language rule")
+    protocol.add_argument("--no-language-rule", action="store_true",
+                          help="do not score a reply in the wrong language the minimum (with --protocol official: "
+                               "the published scripts alone, which have no language rule)")
     judging = parser.add_argument_group("judging")
     judging.add_argument("--repeat", type=int, default=1, metavar="K",
                          help="ask each judge K times with different seeds (judge self-consistency; default 1)")
     judging.add_argument("--repeat-aggregate", choices=sorted(REPEAT_AGGREGATES), default="mean",
                          help="how the K repeats of an item become one score (default mean)")
-    judging.add_argument("--on-failure", choices=ON_FAILURE, default="exclude",
-                         help="a judgment that failed (unreachable judge, unparsable answer): exclude it from the "
-                              "means and count it (default), or score it the minimum as the official scoring did")
+    judging.add_argument("--on-failure", choices=ON_FAILURE, default=None,
+                         help="a judgment that failed on the judge's side (unreachable judge, unparsable answer): "
+                              "exclude it from the means and count it, or score it the minimum. Unset (default): "
+                              "excluded, the summary says final_complete: false and the exit code is 4")
     judging.add_argument("--prompt-file", action="append", default=[], metavar="TASK=PATH",
                          help="use your own Jinja2 prompt template for a task (repeatable), e.g. T1=my_t1.j2")
     judging.add_argument("--concurrency", type=int, metavar="N",
@@ -74,13 +83,17 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
     if args.concurrency is not None and not 1 <= args.concurrency <= 512:
         raise UserError("--concurrency must be from 1 to 512")
     prompt_files = _prompt_files(args.prompt_file)
+    try:
+        protocol = get_protocol(args.protocol, language_rule=not args.no_language_rule, t3_turn_rule=args.t3_turn_rule)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
     try:  # every output path is checked before the first judgment, so no judging is wasted on a bad --out
         out_folder = check_output_folder(args.out, "score", {
             "the submission": args.submission, "the test set": args.testset,
             "the judgment store": None if args.no_cache else args.cache or default_cache_path()})
     except OutputError as exc:
         raise UserError(str(exc)) from None
-    tasks = make_tasks(args)
+    tasks = make_tasks(args, protocol.task_options())
     chosen_languages = languages(args)
     try:
         judges = build_judges(args.judge)
@@ -89,6 +102,7 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
     except (ProfileError, PluginError, ValueError) as exc:
         raise UserError(str(exc)) from exc
     for judge in judges:
+        judge.use_protocol(protocol)
         if args.concurrency is not None:
             judge.concurrency = args.concurrency
     console = console or Console()
@@ -110,7 +124,7 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
                 try:
                     results = run_judging(
                         inputs, tasks, judges, store, show_progress=not args.no_progress and sys.stderr.isatty(),
-                        repeats=args.repeat, on_failure=args.on_failure,
+                        repeats=args.repeat, on_failure=args.on_failure or "exclude", protocol=protocol,
                     )
                 finally:
                     if store is not None:
@@ -122,7 +136,7 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
     except InputError as exc:
         raise UserError(str(exc)) from exc
     settings = BootstrapSettings(resamples=args.bootstrap, seed=args.seed)
-    summary = _header(args, judges, settings, issues)
+    summary = _header(args, judges, settings, issues, protocol, tasks)
     summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate))
     try:
         with staged_output(out_folder) as staging:
@@ -135,11 +149,17 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
     print_table(console, summary, tasks)
     console.print(f"Wrote {printable(args.out)}/items.jsonl, summary.json, summary.csv, report.md", markup=False,
                   highlight=False)
-    _print_warnings(err, summary["counts"], args.on_failure)
+    _print_warnings(err, summary["counts"], args.on_failure or "exclude")
+    _print_completeness(err, summary)
     if summary["counts"].get("failed") and not any(r.judged for r in results):
         err.print("error: every judgment failed; check the judge (e.g. `humdial-eval judge probe PROFILE`)",
                   markup=False, highlight=False)
         return EXIT_INVALID, summary
+    if summary["counts"].get("judge_side_failed") and args.on_failure is None:
+        err.print(f"incomplete: {summary['counts']['judge_side_failed']} expected item(s) have no score because their "
+                  f"judgment failed on the judge's side; exit code {EXIT_INCOMPLETE} (rerun with the same --cache to "
+                  "retry only those, or choose --on-failure exclude|min)", markup=False, highlight=False)
+        return EXIT_INCOMPLETE, summary
     return EXIT_OK, summary
 
 
@@ -150,6 +170,25 @@ def _stop_if_unusable(judges: list[Any], results: list[Any]) -> None:
         reason = judge.unusable()
         if reason and not any(r.judged and r.judge == judge.name for r in results):
             raise UserError(f"judge {judge.name!r}: {reason} (no results written)")
+
+
+def _print_completeness(err: Console, summary: dict[str, Any]) -> None:
+    """Say when the final is not over every expected item, and when it is one language's only."""
+    if summary.get("one_language_final"):
+        one = summary["one_language_final"]
+        value = f"its final {_fmt(one['final'])} is" if one["final"] is not None else "this run gives"
+        err.print(f"note: {one['language']} only: {value} a one-language result, not the official final "
+                  "(which needs zh and en)", markup=False, highlight=False)
+    short = summary.get("unscored_expected") or {}
+    if short:
+        listed = ", ".join(f"{name} {n}" for name, n in sorted(short.items())[:6])
+        err.print(f"warning: final_complete is false: expected items without a score ({listed}"
+                  f"{', ...' if len(short) > 6 else ''}); see n and n_expected in summary.json",
+                  markup=False, highlight=False)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _print_warnings(err: Console, counts: dict[str, int], on_failure: str) -> None:
@@ -176,27 +215,49 @@ def _prompt_files(specs: list[str]) -> dict[str, Path]:
     return files
 
 
-def _header(args: argparse.Namespace, judges: list[Any], settings: BootstrapSettings, issues: Any) -> dict[str, Any]:
+def _header(
+    args: argparse.Namespace, judges: list[Any], settings: BootstrapSettings, issues: Any, protocol: Protocol,
+    tasks: list[Any],
+) -> dict[str, Any]:
     name = args.system_name or _default_name(args.submission)
     return {
         "schema": SCHEMA,
         "system": name,
+        "protocol": protocol.record(),
+        "prompts": _prompt_origin(judges, [task.id for task in tasks]),
         "submission": str(args.submission.resolve()),
         "testset": str(args.testset.resolve()),
         # Profiles with credentials are refused when loaded; a judge plugin's identity is scrubbed anyway.
         "judges": [{"name": j.name, "identity": redact(j.identity())} for j in judges],
         "options": {
-            "t3_turn_rule": args.t3_turn_rule,
+            "t3_turn_rule": protocol.t3_turn_rule,
             "confidence": settings.confidence,
             "bootstrap_resamples": settings.resamples,
             "seed": settings.seed,
             "repeat": args.repeat,
             "repeat_aggregate": args.repeat_aggregate,
-            "on_failure": args.on_failure,
+            "on_failure": args.on_failure or "exclude",
+            "on_failure_chosen": args.on_failure is not None,
             "prompt_files": {task: str(path) for task, path in _prompt_files(args.prompt_file).items()},
         },
         "validation": {"errors": len(issues.errors), "warnings": len(issues.warnings)},
     }
+
+
+def _prompt_origin(judges: list[Any], task_ids: list[str]) -> dict[str, str]:
+    """Per task, whether the judges' prompts are the shipped ones or the user's (--prompt-file): under the
+    official protocol the report must say when the published prompt texts were not used."""
+    origin: dict[str, str] = {}
+    for judge in judges:
+        library = getattr(judge, "prompts", None)
+        describe = getattr(library, "describe", None)
+        if describe is None:
+            continue
+        for task_id, info in describe().items():
+            if task_id not in task_ids:
+                continue
+            origin.setdefault(task_id, f"custom {info['path']}" if info.get("custom") else f"shipped {info['version']}")
+    return origin
 
 
 def _default_name(path: Path) -> str:

@@ -39,6 +39,11 @@ def _logic_fingerprint() -> str:
 LOGIC = _logic_fingerprint()
 
 
+# How every analyser starts the error of a reply whose audio it cannot take (an AudioError): the
+# submission's fault, which the humdial protocol scores the minimum instead of leaving out.
+AUDIO_UNUSABLE = "audio unusable: "
+
+
 class AcousticJudge(Judge):
     backend: ClassVar[str]
     default_tasks: ClassVar[tuple[str, ...]] = ("T3", "T5")
@@ -97,7 +102,10 @@ class AcousticJudge(Judge):
         )
         outcome = await self._pool.submit(job)
         if outcome.error is not None:
-            return Judgment(judge=self.name, status="failed", error=outcome.error, meta={"backend": self.backend})
+            meta: dict[str, Any] = {"backend": self.backend}
+            if outcome.error.startswith(AUDIO_UNUSABLE):  # the analysers' prefix for reply audio they cannot take
+                meta["fault"] = "submission"
+            return Judgment(judge=self.name, status="failed", error=outcome.error, meta=meta)
         return self.interpret(item, task, outcome)
 
     async def aclose(self) -> None:

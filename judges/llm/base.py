@@ -13,7 +13,7 @@ import random
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,7 +25,7 @@ from humdial_eval.rubric import Dimension
 from humdial_eval.task import Task
 from judges.llm import audio as audio_mod
 from judges.llm.audio import AudioError, AudioPayload
-from judges.llm.parsing import ParseError, parse_answer
+from judges.llm.parsing import ParseError, parse_answer, parse_official
 from judges.llm.prompting import PromptLibrary, RenderedPrompt
 from judges.llm.reachability import Reachability, cannot_connect
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
@@ -35,6 +35,10 @@ from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 PARSE_RETRY_SEED_STEP = 100_003
 MAX_RAW = 20_000
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")  # the shape of OpenAI and Anthropic keys
+# A judge refusing the request itself (bad request, too large, unprocessable): caused by what the
+# submission put in it (an over-long reply, audio the model cannot take), not by the judge being down.
+SUBMISSION_FAULT_STATUS = frozenset({400, 413, 422})
+FAULT_SUBMISSION = "submission"
 
 
 @dataclass
@@ -90,6 +94,8 @@ class LLMJudge(Judge):
         )
         self.repeat = 0
         self._shared = _Shared()
+        self.official_answers: dict[str, Any] = {}  # task id -> OfficialAnswerRule (protocol "official")
+        self.unsent_settings: list[str] = []  # protocol settings this backend's endpoint cannot take
 
     # -- what a backend provides --------------------------------------------------------------
     def check_settings(self, config: LLMSettings) -> None:
@@ -129,7 +135,25 @@ class LLMJudge(Judge):
         }
         if self.config.extra_body:
             identity["extra_body"] = self.config.extra_body
+        if self.official_answers:
+            identity["answer_parsing"] = "published-scripts"
+        if self.unsent_settings:
+            identity["protocol_settings_not_sent"] = self.unsent_settings
         return identity
+
+    def use_protocol(self, protocol: Any) -> None:
+        """The protocol's answer parsing and forced settings (the official one: the scripts' sampling,
+        max_tokens and seed, and one parse per answer)."""
+        self.official_answers = dict(protocol.official_answers)
+        forced = dict(protocol.llm_settings)
+        if not forced:
+            return
+        try:
+            self.check_settings(replace(self.config, **forced))
+        except ProfileError:  # e.g. top_k on OpenAI's own API: the rest still applies, and identity says so
+            forced.pop("top_k", None)
+            self.unsent_settings = ["top_k"]
+        self.config = replace(self.config, **forced)
 
     def request(self, item: EvalItem, task: Task) -> dict[str, Any]:
         wanted = self._wanted(item, task)
@@ -155,6 +179,7 @@ class LLMJudge(Judge):
             meta: dict[str, Any] = {"judge_backend": self.backend, "model": self.config.model}
             if isinstance(exc, AudioError):
                 meta["audio"] = {"sent_as": f"not sent: {exc}"}
+                meta["fault"] = FAULT_SUBMISSION  # audio the judge cannot take
             return self._failed(f"cannot build the request: {exc}", meta)
         meta = self._meta(task, item, prompt, payload, wanted)
         if not wanted:  # e.g. only audio dimensions and no audio: the runner's rules score them
@@ -181,15 +206,28 @@ class LLMJudge(Judge):
                 if error.fatal:
                     self._shared.fatal = self._redact(str(error))[:300]
                 meta.update(self._attempt_meta(attempts, parse_attempt, seed))
+                if error.status in SUBMISSION_FAULT_STATUS:
+                    meta["fault"] = FAULT_SUBMISSION
                 return self._failed(self._redact(str(error)), meta, raw)
             raw = self._redact(reply.text or "")[:MAX_RAW]
             meta.update(self._attempt_meta(attempts, parse_attempt, seed))
             meta.update(served_model=reply.served_model, finish_reason=reply.finish_reason, usage=reply.usage,
                         endpoint=transport.endpoint_names()[endpoint[-1] % len(transport.endpoint_names())])
+            rule = self.official_answers.get(task.id)
             try:
+                if rule is not None:
+                    official = parse_official(reply.text, task.rubric, [d.key for d in wanted], rule)
+                    if official.defaulted:
+                        meta["official_defaulted"] = official.defaulted
+                    if official.repaired:
+                        meta["salvaged"] = True
+                    return Judgment(judge=self.name, status="ok", scores=official.scores,
+                                    rationale=self._redact(official.rationale), raw=raw, meta=meta)
                 parsed = parse_answer(reply.text, task.rubric, [d.key for d in wanted])
             except ParseError as error:
                 problem = str(error)
+                if rule is not None:
+                    meta["fault"] = "unparsable_official"
                 continue
             if parsed.clamped:
                 meta["clamped"] = parsed.clamped

@@ -174,3 +174,76 @@ def _rationale(obj: dict[str, Any] | None, body: str) -> str:
     if cut:
         return cut.group(2).replace('\\"', '"').strip()[:MAX_RATIONALE]
     return body.strip()[:MAX_RATIONALE]
+
+
+# -- the published scripts' reading of an answer (protocol "official") ---------------------------------
+# Facts from ASLP-lab/Hum-Dial Emotional_Intelligence/eval_task{1,2,3}.py (commit 211cd64), written anew:
+# the answer is stripped; a "```json" anywhere selects the text after it up to the next "```" (or the
+# end); otherwise a text that starts and ends with "```" loses them and a leading "json"; json.loads
+# reads the rest; if that fails, missing "}" (and, in T1/T2, "]") are appended once and it is read
+# again; anything else that goes wrong fails the item. Each dimension is then Python's int() of its
+# value; a value int() refuses becomes 1 (T1/T2: only ValueError/TypeError; int(inf) fails the item).
+
+
+@dataclass
+class OfficialAnswer:
+    scores: dict[str, int]
+    rationale: str
+    defaulted: list[str] = field(default_factory=list)  # dimensions int() refused: scored 1
+    repaired: bool = False  # read after appending missing closing braces
+
+
+def parse_official(text: str | None, rubric: Rubric, wanted: Sequence[str], rule: Any) -> OfficialAnswer:
+    """The scores the published script for this task would record, or ParseError where it drops the item.
+
+    ``rule`` is a :class:`humdial_eval.protocol.OfficialAnswerRule` (which script's variant)."""
+    body = (text or "").strip()
+    if "```json" in body:
+        start = body.find("```json") + len("```json")
+        end = body.find("```", start)
+        body = body[start : end if end != -1 else len(body)].strip()
+    elif body.startswith("```") and body.endswith("```"):
+        body = body[3:-3].strip()
+        if body.startswith("json"):
+            body = body[4:].strip()
+    repaired = False
+    try:
+        value = json.loads(body)
+    except json.JSONDecodeError as first:
+        fixed = body + "}" * max(0, body.count("{") - body.count("}"))
+        if rule.repair_brackets:
+            fixed += "]" * max(0, body.count("[") - body.count("]"))
+        try:
+            value = json.loads(fixed)
+        except (ValueError, RecursionError):
+            raise ParseError(f"not JSON (published parsing, after brace repair): {first}") from None
+        repaired = True
+    except RecursionError:
+        raise ParseError("not JSON (nested too deeply)") from None
+    if rule.scores_required:
+        if not isinstance(value, dict) or "scores" not in value:
+            raise ParseError("the answer has no 'scores' object (the published T1/T2 scripts drop the item)")
+        block = value["scores"]
+    else:
+        if not isinstance(value, dict):
+            raise ParseError("the answer is not a JSON object (the published T3 script drops the item)")
+        block = value.get("scores", {})
+    if not isinstance(block, dict):
+        raise ParseError(f"'scores' is {type(block).__name__}, not an object (the published script drops the item)")
+    scores: dict[str, int] = {}
+    defaulted: list[str] = []
+    for key in wanted:
+        try:
+            number = int(block.get(key))  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            number = None
+        except OverflowError:
+            if rule.overflow_fails_item:
+                raise ParseError(f"{key}: int() of {block.get(key)!r} overflows (the published script drops the item)") from None
+            number = None
+        if number is None:
+            defaulted.append(key)
+            number = rubric.dimension(key).scale.minimum
+        scores[key] = rubric.dimension(key).scale.clamp(number)
+    rationale = _rationale(value, json.dumps(value, ensure_ascii=False)[:MAX_RATIONALE])
+    return OfficialAnswer(scores=scores, rationale=rationale, defaulted=defaulted, repaired=repaired)

@@ -185,12 +185,14 @@ def _context(task: Task, item: EvalItem, dimensions: Sequence[Dimension], audio_
         "language": item.language,
         "language_name": LANGUAGE_NAMES.get(item.language, item.language),
         "turns": [
-            {"turn_id": t.turn_id, "user_text": t.user_text, "emotion": t.emotion, "response_text": t.response_text}
+            {"turn_id": t.turn_id, "user_text": t.user_text, "emotion": t.emotion, "response_text": t.response_text,
+             "raw_emotion": t.raw_emotion}
             for t in item.context
         ],
         "turn_id": item.turn_id,
         "question": item.question,
         "question_emotion": item.question_emotion,
+        "question_raw_emotion": item.question_raw_emotion,
         "response_text": item.response_text,
         "trajectory": item.gold_trajectory(),
         "dimensions": list(dimensions),

@@ -38,7 +38,7 @@ def test_all_neutral_dialogue_is_judged_on_its_final_turn() -> None:
     assert second_non_neutral(d).turn_id == 3  # type: ignore[union-attr]
 
 
-def test_task_default_rule_is_the_published_code_rule_and_is_recorded() -> None:
+def test_task_default_rule_is_second_non_neutral_and_is_recorded() -> None:
     task = EmpathyTask()
     assert task.turn_rule == "second_non_neutral"
     assert task.item_meta() == {"t3_turn_rule": "second_non_neutral"}

@@ -112,8 +112,8 @@ def case(
                 if wav is not None and index == 2:
                     (folder / name_wav).parent.mkdir(parents=True, exist_ok=True)
                     (folder / name_wav).write_bytes(wav)
-                else:
-                    _write_tone(folder / name_wav)
+                else:  # the evaluated reply's audio is long enough for its 12 words (else audio_duration_implausible)
+                    _write_tone(folder / name_wav, seconds=2.0 if index == 2 else 0.2)
             turn.update((changes or {}).get(task, {}).get(index, {}))
             turns.append(turn)
         record = json.dumps({"dialogue_id": dialogue["dialogue_id"], "turns": turns}, ensure_ascii=False).encode()

@@ -109,7 +109,7 @@ def test_wrong_sample_format(dataset: Dataset, capsys: pytest.CaptureFixture[str
 
 
 def test_stereo_and_odd_rate_are_warnings(dataset: Dataset, capsys: pytest.CaptureFixture[str]) -> None:
-    write_wav(dataset.response_wav("en", "en_t3_a", 3), rate=11025, channels=2)
+    write_wav(dataset.response_wav("en", "en_t3_a", 3), rate=11025, channels=2, seconds=4.0)
     code, issues = validate(dataset, capsys)
     assert code == 0
     assert {i["code"] for i in issues} == {"audio_channels", "audio_sample_rate"}

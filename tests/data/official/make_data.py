@@ -1,0 +1,145 @@
+"""Write the small bilingual test set and submission of the official-protocol reproduction test.
+
+Run once to (re)write ``testset/`` and ``submission/`` beside this file (JSONL only); the T3 reply WAVs
+are written by :func:`write_audio` where a test needs them (the published scripts never read audio
+here: their audio loader is stood in, see README.md). Each evaluated reply carries a
+``[[judge:KIND]]`` marker that tells ``scripted_judge.answer`` which canned answer to give.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import wave
+from pathlib import Path
+
+HERE = Path(__file__).parent
+EN = {"neutral": "I went to the market this morning.", "sad": "My old friend moved away and I miss her.",
+      "anger": "They cancelled my order again without telling me!", "happy": "I finally passed the exam!",
+      "fear": "I have to speak in front of everyone tomorrow."}
+ZH = {"neutral": "我今天早上去了市场。", "sad": "我的老朋友搬走了，我很想她。", "anger": "他们又一次不告诉我就取消了订单！",
+      "happy": "我终于通过考试了！", "fear": "明天我得在所有人面前讲话。"}
+REPLY = {"en": "I hear you, that sounds like a lot to carry.", "zh": "我明白，这听起来真不容易。"}
+QUESTION = {"T1": {"en": "How did my feelings change over our talk?", "zh": "我们聊天的过程中我的情绪是怎么变化的？"},
+            "T2": {"en": "Why do I feel this way?", "zh": "我为什么会有这种感觉？"}}
+
+# (dialogue id suffix, [(label, reply marker or None or "" for an empty reply), ...]); for T1/T2 the last
+# turn is the evaluated one; for T3 the published rule picks the second turn whose raw label is not "neutral".
+DIALOGUES: dict[tuple[str, str], list[tuple[str, list[tuple[str, str | None]]]]] = {
+    ("en", "T1"): [
+        ("int", [("neutral", None), ("", None), ("sad", "int")]),
+        ("string", [("happy", None), ("sad", None), ("sad", "string")]),
+        ("decimal", [("neutral", None), ("anger", None), ("sad", "decimal")]),
+        ("missing", [("fear", None), ("neutral", None), ("happy", "missing")]),
+        ("null", [("sad", None), ("anger", None), ("neutral", "null")]),
+        ("prose", [("neutral", None), ("happy", None), ("sad", "prose")]),
+        ("empty", [("anger", None), ("sad", None), ("neutral", "")]),
+    ],
+    ("zh", "T1"): [
+        ("prose_json", [("neutral", None), ("sad", None), ("sad", "prose_json")]),
+        ("cut_string", [("happy", None), ("sad", None), ("anger", "cut_string")]),
+        ("cut_clean", [("neutral", None), ("fear", None), ("sad", "cut_clean")]),
+        ("infinity", [("anger", None), ("sad", None), ("sad", "infinity")]),
+        ("no_scores", [("neutral", None), ("happy", None), ("happy", "no_scores")]),
+        ("fenced_prose", [("sad", None), ("neutral", None), ("sad", "fenced_prose")]),
+        ("bool", [("neutral", None), ("anger", None), ("fear", "bool")]),
+    ],
+    ("en", "T2"): [
+        ("offscale", [("neutral", None), ("sad", None), ("sad", "offscale")]),
+        ("scores_null", [("happy", None), ("sad", None), ("sad", "scores_null")]),
+        ("decimal", [("neutral", None), ("anger", None), ("anger", "decimal")]),
+        ("string", [("fear", None), ("fear", None), ("sad", "string")]),
+        ("cut_clean", [("sad", None), ("anger", None), ("sad", "cut_clean")]),
+        ("prose_json", [("neutral", None), ("happy", None), ("sad", "prose_json")]),
+        ("int", [("neutral", None), ("sad", None), ("anger", "int")]),
+    ],
+    ("zh", "T2"): [
+        ("missing", [("neutral", None), ("sad", None), ("sad", "missing")]),
+        ("null", [("happy", None), ("sad", None), ("sad", "null")]),
+        ("no_scores", [("neutral", None), ("anger", None), ("anger", "no_scores")]),
+        ("infinity", [("fear", None), ("fear", None), ("sad", "infinity")]),
+        ("empty", [("sad", None), ("anger", None), ("sad", "")]),
+        ("fenced_prose", [("neutral", None), ("happy", None), ("sad", "fenced_prose")]),
+        ("offscale", [("neutral", None), ("sad", None), ("anger", "offscale")]),
+    ],
+    ("en", "T3"): [
+        ("int", [("neutral", None), ("sad", None), ("anger", "int")]),
+        ("decimal", [("sad", None), ("fear", "decimal"), ("neutral", None)]),
+        ("string", [("neutral", None), ("happy", None), ("sad", "string")]),
+        ("no_scores", [("anger", None), ("neutral", None), ("sad", "no_scores")]),
+        ("infinity", [("neutral", None), ("fear", None), ("fear", "infinity")]),
+        ("cut_clean", [("happy", None), ("sad", "cut_clean"), ("neutral", None)]),
+        # 中性 is "neutral" in Chinese: the published rule compares raw labels with "neutral" and counts it.
+        ("zhongxing", [("sad", None), ("中性", "bool"), ("happy", "offscale")]),
+        # one emotional turn only: skipped by the published rule
+        ("one_emotional", [("neutral", None), ("sad", "int"), ("neutral", None)]),
+    ],
+    ("zh", "T3"): [
+        ("missing", [("neutral", None), ("sad", None), ("anger", "missing")]),
+        ("null", [("sad", None), ("fear", "null"), ("neutral", None)]),
+        ("prose", [("neutral", None), ("happy", None), ("sad", "prose")]),
+        ("cut_string", [("anger", None), ("neutral", None), ("sad", "cut_string")]),
+        ("empty", [("neutral", None), ("fear", None), ("fear", "")]),
+        ("scores_null", [("happy", None), ("sad", "scores_null"), ("neutral", None)]),
+        # "calm" normalises to neutral in humdial-eval, but is not the string "neutral"
+        ("calm", [("sad", None), ("calm", "decimal"), ("happy", "int")]),
+    ],
+}
+
+
+def dialogue_id(language: str, task: str, suffix: str) -> str:
+    return f"{language}_{task.lower()}_{suffix}"
+
+
+def build(language: str, task: str) -> tuple[list[dict], list[dict]]:
+    """The test set lines and the submission lines of one file."""
+    texts = EN if language == "en" else ZH
+    gold_lines, submitted_lines = [], []
+    for suffix, turns in DIALOGUES[(language, task)]:
+        did = dialogue_id(language, task, suffix)
+        gold_turns, submitted_turns = [], []
+        for index, (label, marker) in enumerate(turns, start=1):
+            base = label if label in texts else "neutral"
+            text = texts[base]
+            if task in QUESTION and index == len(turns):
+                text = QUESTION[task][language]
+            gold_turns.append({"turn_id": index, "text": text, "emotion": label})
+            reply = "" if marker == "" else REPLY[language] + (f" [[judge:{marker}]]" if marker else "")
+            turn = {"turn_id": index, "text": text, "emotion": label, "response_text": reply}
+            if task == "T3":
+                turn["response_audio"] = f"HD-Track1-T3/{did}_{index}_response.wav"
+            submitted_turns.append(turn)
+        gold_lines.append({"dialogue_id": did, "turns": gold_turns})
+        submitted_lines.append({"dialogue_id": did, "turns": submitted_turns})
+    return gold_lines, submitted_lines
+
+
+def write_jsonl(root: Path = HERE) -> None:
+    for (language, task) in DIALOGUES:
+        gold, submitted = build(language, task)
+        for folder, lines in ((root / "testset" / "HD-Track1-Test", gold), (root / "submission" / "HD-Track1", submitted)):
+            path = folder / language / f"HD-Track1-{task}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+
+
+def write_audio(submission_root: Path, seconds: float = 2.5, rate: int = 16000) -> None:
+    """A quiet 220 Hz tone as every T3 reply's WAV (the judge is scripted; the audio only has to be valid)."""
+    for language in ("en", "zh"):
+        folder = submission_root / language / "HD-Track1-T3"
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix, turns in DIALOGUES[(language, "T3")]:
+            for index in range(1, len(turns) + 1):
+                frames = b"".join(
+                    struct.pack("<h", int(3000 * math.sin(2 * math.pi * 220 * n / rate))) for n in range(int(seconds * rate))
+                )
+                with wave.open(str(folder / f"{dialogue_id(language, 'T3', suffix)}_{index}_response.wav"), "wb") as w:
+                    w.setnchannels(1)
+                    w.setsampwidth(2)
+                    w.setframerate(rate)
+                    w.writeframes(frames)
+
+
+if __name__ == "__main__":
+    write_jsonl()
