@@ -64,7 +64,10 @@ class Request:
         return [m["content"] for m in self.messages if m["role"] == "assistant"]
 
 
-def wav_bytes(seconds: float = 0.4, rate: int = REPLY_RATE, freq: float = 330.0, channels: int = 1) -> bytes:
+REPLY_SECONDS = 3.0  # long enough for the replies' text: shorter speech is refused as implausible
+
+
+def wav_bytes(seconds: float = REPLY_SECONDS, rate: int = REPLY_RATE, freq: float = 330.0, channels: int = 1) -> bytes:
     t = np.arange(int(seconds * rate)) / rate
     tone = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
     data = tone if channels == 1 else np.stack([tone] * channels, axis=1)

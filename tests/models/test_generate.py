@@ -10,7 +10,7 @@ import soundfile
 
 from humdial_eval.cli.main import main
 from tests.conftest import read_jsonl
-from tests.models.audio_server import AudioModelServer, Fault
+from tests.models.audio_server import REPLY_SECONDS, AudioModelServer, Fault
 from tests.models.conftest import GoldSet, label_testset, write_profile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def test_a_generated_submission_validates_and_scores(tmp_path: Path, goldset: Go
                 wav = out / "HD-Track1" / language / turn["response_audio"]
                 info = soundfile.info(str(wav))  # the server spoke at 24 kHz
                 assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
-                assert abs(info.frames / 16000 - 0.4) < 0.01
+                assert abs(info.frames / 16000 - REPLY_SECONDS) < 0.01
         for task in ("T1", "T2"):  # only the task whose voice is judged asks for speech
             assert all("response_audio" not in t for d in read_jsonl(out / "HD-Track1" / language / f"HD-Track1-{task}.jsonl")
                        for t in d["turns"])

@@ -24,9 +24,9 @@ def _wav(samples: np.ndarray, rate: int, subtype: str = "FLOAT") -> bytes:
 
 
 def test_speech_of_any_usual_rate_and_layout_is_accepted() -> None:
-    stereo = decode(_b64(wav_bytes(channels=2, rate=48000)))
+    stereo = decode(_b64(wav_bytes(0.4, channels=2, rate=48000)))
     assert (stereo.sample_rate, stereo.channels, stereo.samples.shape) == (48000, 2, (19200, 2))
-    mono = decode(_b64(wav_bytes(rate=24000)))
+    mono = decode(_b64(wav_bytes(0.4, rate=24000)))
     assert mono.samples.ndim == 1 and abs(mono.seconds - 0.4) < 1e-6
 
 
