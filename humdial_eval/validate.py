@@ -16,7 +16,7 @@ from humdial_eval.issues import IssueLog, Severity
 from humdial_eval.loading import load_submission, load_testset
 from humdial_eval.task import Task
 
-_RESPONSE_WAV = re.compile(r"(?P<dialogue>.+)_(?P<turn>\d+)_response\.wav")
+_RESPONSE_WAV = re.compile(r"(?P<dialogue>.+)_(?P<turn>[0-9]+)_response\.wav")
 
 
 class InputError(ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from judges.offline_rubric.lexicon import EMOTION_WORDS, NEGATIONS, STOP_CHARS_ZH, STOPWORDS_EN
 
@@ -20,32 +21,42 @@ class EmotionMention:
 
 
 def find_emotions(text: str, language: str) -> list[EmotionMention]:
-    """Emotion words in order of appearance, skipping negated ones ("not angry", "不生气")."""
+    """Emotion words in order of appearance, skipping negated ones ("not angry", "不生气").
+
+    Longer entries win over the shorter ones they contain ("caught off guard" over "guard"). The time is
+    linear in the text: a covered-position map answers "does this match overlap one already taken?"
+    in the match's own length, whatever the number of earlier matches.
+    """
     lowered = text.lower()
     mentions: list[EmotionMention] = []
-    taken: list[tuple[int, int]] = []
-    entries = sorted(
-        ((word, emotion) for emotion, words in EMOTION_WORDS[language].items() for word in words),
-        key=lambda entry: -len(entry[0]),
-    )
-    for word, emotion in entries:
-        for match in _occurrences(lowered, word, language):
-            start, end = match
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
+    covered = bytearray(len(lowered) + 1)
+    for word, emotion, pattern in _patterns(language):
+        for match in pattern.finditer(lowered):
+            start, end = match.start(), match.end()
+            if any(covered[start:end]):
                 continue
-            taken.append(match)
+            covered[start:end] = b"\x01" * (end - start)
             if _negated(lowered, start, language):
                 continue
             mentions.append(EmotionMention(emotion, word, start))
     return sorted(mentions, key=lambda m: m.position)
 
 
-def _occurrences(text: str, word: str, language: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=None)
+def _patterns(language: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """(word, emotion, compiled pattern), longest words first; compiled once per language."""
+    entries = sorted(
+        ((word, emotion) for emotion, words in EMOTION_WORDS[language].items() for word in words),
+        key=lambda entry: -len(entry[0]),
+    )
+    return tuple((word, emotion, _pattern(word, language)) for word, emotion in entries)
+
+
+def _pattern(word: str, language: str) -> re.Pattern[str]:
     if language == "zh":
-        return [(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]
+        return re.compile(re.escape(word))
     # Whole words, allowing simple inflections (worried/worries, frustrating).
-    pattern = re.compile(r"\b" + re.escape(word) + r"(?:s|es|ed|d|ing|ly)?\b")
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return re.compile(r"\b" + re.escape(word) + r"(?:s|es|ed|d|ing|ly)?\b")
 
 
 def _negated(text: str, start: int, language: str) -> bool:
