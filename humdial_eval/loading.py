@@ -53,6 +53,12 @@ def load_submission(
     root = layout.collection_root(path, layout.SUBMISSION_FOLDER)
     collection = Submission(root=root)
     _load_collection(collection, "submission", issues, tasks, languages)
+    if not collection.files and root.is_dir():
+        issues.add(
+            "layout_not_found",
+            f"no {{{','.join(languages)}}}/HD-Track1-T{{n}}.jsonl here, nor under {layout.SUBMISSION_FOLDER}/; "
+            + layout.describe_contents(root, layout.SUBMISSION_FOLDER),
+        )
     return collection
 
 
