@@ -28,6 +28,8 @@ class ValidationIssue:
     turn_id: int | None = None
     field: str | None = None
     severity: Severity = Severity.ERROR
+    # "submission" or "testset": a test set's problems are the organisers' and never make a submission invalid.
+    scope: str = "submission"
 
     def location(self) -> str:
         parts: list[str] = []
@@ -55,6 +57,7 @@ class ValidationIssue:
             "turn_id": self.turn_id,
             "field": self.field,
             "message": self.message,
+            "scope": self.scope,
         }
 
 

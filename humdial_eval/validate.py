@@ -31,6 +31,8 @@ class Inputs:
     # Response audio that validation refused (unreadable, not WAV, absurd size): scorers never see it,
     # and the item is scored as one without audio.
     unusable_audio: set[Path] = field(default_factory=set)
+    # Problems of the test set itself: reported apart, never counted against the submission.
+    testset_issues: IssueLog = field(default_factory=IssueLog)
 
 
 @contextmanager
@@ -63,13 +65,18 @@ def _load_and_check(
             f"no test files found under {testset_path} (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl, "
             f"optionally inside {layout.TESTSET_FOLDER}/)"
         )
+    if not any(gold.dialogues for gold in testset.files.values()):
+        raise InputError(
+            f"the test set under {testset_path} has no usable dialogue ({len(testset.files)} file(s) read: "
+            f"{len(testset_issues.errors)} problem(s) in them); nothing can be scored"
+        )
     root = layout.collection_root(submission_path, layout.SUBMISSION_FOLDER)
     issues = IssueLog(root=root)
     submission = load_submission(submission_path, issues, tasks=task_ids, languages=list(languages))
-    for issue in testset_issues.issues:
-        issues.issues.append(replace(issue, file=f"[test set] {issue.file}"))
+    testset_issues.issues = [replace(i, file=f"[test set] {i.file}", scope="testset") for i in testset_issues.issues]
     unusable = check_submission(testset, submission, tasks, issues)
-    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable)
+    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable,
+                  testset_issues=testset_issues)
 
 
 def check_submission(testset: TestSet, submission: Submission, tasks: Sequence[Task], issues: IssueLog) -> set[Path]:

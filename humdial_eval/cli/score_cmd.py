@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         with open_inputs(args.submission, args.testset, tasks, chosen_languages) as inputs:
             issues = inputs.issues
+            testset_issues = inputs.testset_issues
+            if testset_issues.issues:
+                err.print(f"note: the test set has {len(testset_issues.issues)} problem(s) of its own (see "
+                          "validation.jsonl, scope \"testset\"); they do not count against the submission",
+                          markup=False, highlight=False)
             if issues.errors:
                 for issue in issues.errors[:20]:
                     err.print(issue.format(), markup=False, highlight=False)
@@ -109,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate))
     write_outputs(args.out, results, summary, tasks)
     (args.out / "validation.jsonl").write_text(
-        "".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in issues.issues), encoding="utf-8"
+        "".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in [*issues.issues, *testset_issues.issues]),
+        encoding="utf-8",
     )
     print_table(console, summary, tasks)
     console.print(f"Wrote {args.out}/items.jsonl, summary.json, summary.csv, report.md", markup=False, highlight=False)
