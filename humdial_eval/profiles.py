@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from humdial_eval import registry
-from humdial_eval.inputfiles import InputFileError, read_regular_text
+from humdial_eval.inputfiles import InputFileError, check_regular, read_regular_text
 
 DEFAULT_PROFILE = "offline-rubric"
 MAX_PROFILE_BYTES = 1024 * 1024
@@ -38,6 +38,11 @@ def resolve_profile_path(spec: str) -> Path:
     path = Path(spec)
     if path.is_file():
         return path
+    if path.exists() and not path.is_dir():
+        try:
+            check_regular(path)
+        except InputFileError as exc:
+            raise ProfileError(f"{path}: {exc.reason}") from exc
     for folder in registry.profile_dirs():
         for candidate in (folder / f"{spec}.yaml", folder / spec):
             if candidate.is_file():

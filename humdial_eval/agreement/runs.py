@@ -68,7 +68,7 @@ def read_run(path: Path, label: str, issues: IssueLog) -> RunFolder | None:
         issues.add("not_a_run", "not a folder (expected the --out folder of `humdial-eval score`)", file=path)
         return None
     items = path / ITEMS_FILE
-    if not items.is_file():
+    if not (items.exists() or items.is_symlink()):  # anything else there is refused by the reader, by name
         issues.add("not_a_run", f"no {ITEMS_FILE} in this folder (is it a `score` output folder?)", file=path)
         return None
     run = RunFolder(path=path, label=label, system=path.resolve().name)
