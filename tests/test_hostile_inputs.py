@@ -245,8 +245,8 @@ def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pyte
     import judges.offline_rubric.dimensions as dimensions
     from humdial_eval import registry
     from humdial_eval.items import EvalItem
-    from humdial_eval.loading import MAX_JUDGED_CHARS
     from judges.offline_rubric import OfflineRubricJudge
+    from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
     task = registry.task_class("T1")({})
     item = EvalItem(task="T1", language="en", dialogue_id="d", turn_id=3, context=(), question="How do I feel?",
@@ -256,7 +256,7 @@ def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pyte
     monkeypatch.setitem(dimensions.SCORERS, "Accuracy_Completeness",
                         lambda i: (seen.append(len(i.response_text)), real(i))[1])
     judgment = finishes_within(lambda: asyncio.run(OfflineRubricJudge("offline", {}).judge(item, task)), 30)
-    assert judgment.status == "ok" and seen == [MAX_JUDGED_CHARS]
+    assert judgment.status == "ok" and seen == [MAX_ANALYSED_CHARS]
 
 
 def test_sigterm_and_sighup_remove_the_extraction_folder(tmp_path: Path) -> None:

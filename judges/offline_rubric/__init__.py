@@ -9,9 +9,9 @@ from typing import Any
 
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment
-from humdial_eval.loading import MAX_JUDGED_CHARS
 from humdial_eval.task import Task
 from judges.offline_rubric.dimensions import SCORERS
+from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
 VERSION = "1"
 
@@ -41,8 +41,8 @@ class OfflineRubricJudge(Judge):
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         scores: dict[str, int] = {}
         reasons: list[str] = []
-        if len(item.response_text) > MAX_JUDGED_CHARS:  # items not built by the loader (Python API) are capped too
-            item = dataclasses.replace(item, response_text=item.response_text[:MAX_JUDGED_CHARS])
+        if len(item.response_text) > MAX_ANALYSED_CHARS:  # the loader caps at MAX_JUDGED_CHARS; this judge reads less
+            item = dataclasses.replace(item, response_text=item.response_text[:MAX_ANALYSED_CHARS])
         for key in self.dimensions(task):
             score, reason = SCORERS[key](item)
             scores[key] = task.rubric.dimension(key).scale.clamp(score)

@@ -8,6 +8,10 @@ from functools import lru_cache
 
 from judges.offline_rubric.lexicon import EMOTION_WORDS, NEGATIONS, STOP_CHARS_ZH, STOPWORDS_EN
 
+# The offline judge reads at most this many characters of a reply (about 700 English words, minutes of
+# speech; a spoken reply is far shorter). Every judge gets at most humdial_eval.loading.MAX_JUDGED_CHARS.
+MAX_ANALYSED_CHARS = 4_000
+
 _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
@@ -27,19 +31,28 @@ def find_emotions(text: str, language: str) -> list[EmotionMention]:
     linear in the text: a covered-position map answers "does this match overlap one already taken?"
     in the match's own length, whatever the number of earlier matches.
     """
+    return list(_find_emotions(text, language))
+
+
+@lru_cache(maxsize=32)
+def _find_emotions(text: str, language: str) -> tuple[EmotionMention, ...]:
+    """Cached: several dimensions read the emotions of the same reply."""
     lowered = text.lower()
     mentions: list[EmotionMention] = []
     covered = bytearray(len(lowered) + 1)
+    whole_words = language != "zh"
     for word, emotion, pattern in _patterns(language):
         for match in pattern.finditer(lowered):
             start, end = match.start(), match.end()
-            if any(covered[start:end]):
+            if whole_words and start and (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
+                continue  # not at a word boundary (what a leading \b would check, see _pattern)
+            if covered.find(1, start, end) != -1:
                 continue
             covered[start:end] = b"\x01" * (end - start)
             if _negated(lowered, start, language):
                 continue
             mentions.append(EmotionMention(emotion, word, start))
-    return sorted(mentions, key=lambda m: m.position)
+    return tuple(sorted(mentions, key=lambda m: m.position))
 
 
 @lru_cache(maxsize=None)
@@ -55,8 +68,10 @@ def _patterns(language: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 def _pattern(word: str, language: str) -> re.Pattern[str]:
     if language == "zh":
         return re.compile(re.escape(word))
-    # Whole words, allowing simple inflections (worried/worries, frustrating).
-    return re.compile(r"\b" + re.escape(word) + r"(?:s|es|ed|d|ing|ly)?\b")
+    # Whole words, allowing simple inflections (worried/worries, frustrating). The boundary before the
+    # word is checked by the caller: a leading \b would stop the regex engine from searching for the
+    # literal word quickly, and make every one of the ~100 scans try every position of the text.
+    return re.compile(re.escape(word) + r"(?:s|es|ed|d|ing|ly)?\b")
 
 
 def _negated(text: str, start: int, language: str) -> bool:
@@ -80,12 +95,16 @@ def collapse(labels: list[str]) -> list[str]:
     return out
 
 
-def content_units(text: str, language: str) -> set[str]:
-    """Meaning-bearing units: content words (en, crudely stemmed) or character bigrams (zh)."""
+@lru_cache(maxsize=256)
+def content_units(text: str, language: str) -> frozenset[str]:
+    """Meaning-bearing units: content words (en, crudely stemmed) or character bigrams (zh).
+
+    Cached: the dimensions compare the same reply and user turns many times over.
+    """
     if language == "zh":
         chars = [c for c in text if _CJK.match(c)]
-        return {a + b for a, b in zip(chars, chars[1:]) if a not in STOP_CHARS_ZH and b not in STOP_CHARS_ZH}
-    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN}
+        return frozenset(a + b for a, b in zip(chars, chars[1:]) if a not in STOP_CHARS_ZH and b not in STOP_CHARS_ZH)
+    return frozenset(_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS_EN)
 
 
 def _stem(word: str) -> str:
