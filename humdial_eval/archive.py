@@ -100,8 +100,13 @@ def extract_safely(archive: Path, dest: Path) -> None:
                 "zip_unreadable", f"{label}: not a readable zip archive ({_explain(exc)})"
             ) from exc
         with bundle:
-            plan = _plan(label, bundle, handle, os.fstat(handle.fileno()).st_size)
-            _extract(label, plan, handle, dest)
+            try:
+                plan = _plan(label, bundle, handle, os.fstat(handle.fileno()).st_size)
+                _extract(label, plan, handle, dest)
+            except UnsafeArchiveError:
+                raise
+            except (OSError, ValueError, OverflowError, struct.error, zlib.error) as exc:  # a malformed header
+                raise UnsafeArchiveError("zip_corrupt", f"{label}: the archive is malformed ({_explain(exc)})") from exc
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,8 @@ def _locate(label: str, files: list[_Entry], handle: BinaryIO, central_directory
     ordered = sorted(files, key=lambda e: e.info.header_offset)
     for index, entry in enumerate(ordered):
         info = entry.info
+        if info.header_offset < 0:
+            raise UnsafeArchiveError("zip_corrupt", f"{label}: entry {_show(info.filename)} has a negative offset")
         handle.seek(info.header_offset)
         header = handle.read(_LOCAL_HEADER.size)
         if len(header) < _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
