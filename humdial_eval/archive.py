@@ -307,7 +307,7 @@ def _inflate(label: str, entry: _Entry, handle: BinaryIO, target: Path, budget: 
         if not ended:
             raise UnsafeArchiveError(
                 "zip_size_mismatch",
-                f"{label}: entry {shown}'s compressed data stops before its end (the declared compressed size "
+                f"{label}: entry {shown}: the compressed data stops before its end (the declared compressed size "
                 f"{info.compress_size} is too small, or the file is truncated); refused",
             )
     if produced != info.file_size:

@@ -53,7 +53,8 @@ def load_submission(
     root = layout.collection_root(path, layout.SUBMISSION_FOLDER)
     collection = Submission(root=root)
     _load_collection(collection, "submission", issues, tasks, languages)
-    if not collection.files and root.is_dir():
+    expected = [layout.task_file(root, language, task) for language in languages for task in tasks]
+    if root.is_dir() and not any(path.exists() or path.is_symlink() for path in expected):
         issues.add(
             "layout_not_found",
             f"no {{{','.join(languages)}}}/HD-Track1-T{{n}}.jsonl here, nor under {layout.SUBMISSION_FOLDER}/; "
