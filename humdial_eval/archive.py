@@ -17,16 +17,18 @@ audio hardly compresses and text compresses ~3-10x, so an archive may inflate to
 size (plus 64 MiB for small text-only archives), and one entry over 1 MiB to at most 100x its
 compressed size.
 
-Extraction goes to ``$TMPDIR/humdial-submission-<pid>-*``, removed on exit, on SIGINT, SIGTERM and
+Extraction goes to ``$TMPDIR/humdial-submission-<pid>@<host>-*``, removed on exit, on SIGINT, SIGTERM and
 SIGHUP; a later run removes the folders of processes that died without cleaning up (``kill -9``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import struct
 import tempfile
@@ -74,7 +76,7 @@ class UnsafeArchiveError(ValueError):
 def extracted(archive: Path) -> Iterator[Path]:
     """Extract ``archive`` into a temporary folder that is removed afterwards, also on SIGTERM/SIGHUP."""
     remove_stale_extractions()
-    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}@{_host()}-"))
     with _terminate_as_exit():
         try:
             extract_safely(archive, folder)
@@ -353,10 +355,10 @@ def _explain(exc: BaseException) -> str:
 
 
 def remove_stale_extractions(folder: Path | None = None) -> list[Path]:
-    """Remove ``humdial-submission-<pid>-*`` folders of this user whose process no longer runs.
+    """Remove ``humdial-submission-<pid>@<host>-*`` folders of this user and host whose process is gone.
 
     A run killed with SIGKILL (or a power cut) cannot clean up after itself; the next run does. Folders
-    of live processes, of other users and without a pid in the name are left alone.
+    of live processes, of other users or hosts, and without a pid in the name are left alone.
     """
     base = Path(folder or tempfile.gettempdir())
     removed: list[Path] = []
@@ -364,7 +366,7 @@ def remove_stale_extractions(folder: Path | None = None) -> list[Path]:
         candidates = list(os.scandir(base))
     except OSError:
         return removed
-    pattern = re.compile(re.escape(PREFIX) + r"(\d+)-")
+    pattern = re.compile(re.escape(PREFIX) + r"(\d+)@" + _host() + "-")
     for candidate in candidates:
         match = pattern.match(candidate.name)
         if not match or int(match[1]) == os.getpid():
@@ -379,6 +381,12 @@ def remove_stale_extractions(folder: Path | None = None) -> list[Path]:
             shutil.rmtree(candidate.path, ignore_errors=True)
             removed.append(Path(candidate.path))
     return removed
+
+
+def _host() -> str:
+    """This machine, in a folder name: a pid says nothing about a process of another host (or container)
+    that shares the temporary folder, so only this host's folders are ever judged stale."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def _process_alive(pid: int) -> bool:

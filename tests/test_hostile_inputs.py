@@ -290,15 +290,17 @@ def test_a_later_run_removes_folders_of_dead_runs_only(tmp_path: Path, monkeypat
     dead.wait()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        stale = tmp_path / f"humdial-submission-{dead.pid}-abc"
-        live = tmp_path / f"humdial-submission-{alive.pid}-abc"
+        host = archive._host()
+        stale = tmp_path / f"humdial-submission-{dead.pid}@{host}-abc"
+        live = tmp_path / f"humdial-submission-{alive.pid}@{host}-abc"
+        other_host = tmp_path / f"humdial-submission-{dead.pid}@00000000-abc"
         other = tmp_path / "humdial-submission-notapid"
-        for folder in (stale, live, other):
+        for folder in (stale, live, other, other_host):
             (folder / "HD-Track1").mkdir(parents=True)
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         with archive.extracted(HOSTILE / "cases" / "zip_wrapper_folder" / "submission.zip") as folder:
-            assert folder.parent == tmp_path and f"-{os.getpid()}-" in folder.name
-        assert not stale.exists() and live.exists() and other.exists()
+            assert folder.parent == tmp_path and f"-{os.getpid()}@{host}-" in folder.name
+        assert not stale.exists() and live.exists() and other.exists() and other_host.exists()
         assert not folder.exists()
     finally:
         alive.kill()
