@@ -11,6 +11,8 @@ from pathlib import Path
 
 import soundfile
 
+from humdial_eval.inputfiles import InputFileError, open_regular
+
 MAX_AUDIO_BYTES = 64 * 1024 * 1024
 MAX_AUDIO_SECONDS = 300.0
 MIN_SAMPLE_RATE = 8000
@@ -33,7 +35,10 @@ def check_wav(path: Path) -> list[AudioProblem]:
     if size > MAX_AUDIO_BYTES:
         return [AudioProblem("audio_too_large", f"{size} bytes exceeds the limit of {MAX_AUDIO_BYTES}; refused", True)]
     try:
-        info = soundfile.info(str(path))
+        with open_regular(path, max_bytes=MAX_AUDIO_BYTES) as handle:  # never a FIFO or device
+            info = soundfile.info(handle)
+    except InputFileError as exc:
+        return [AudioProblem("audio_unreadable", exc.reason, True)]
     except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
         return [AudioProblem("audio_unreadable", f"not a readable audio file ({_short(exc, path)})", True)]
     problems: list[AudioProblem] = []

@@ -34,6 +34,8 @@ class ValidationIssue:
     turn_id: int | None = None
     field: str | None = None
     severity: Severity = Severity.ERROR
+    # "submission" or "testset": a test set's problems are the organisers' and never make a submission invalid.
+    scope: str = "submission"
 
     def location(self) -> str:
         """Where, as one printable line: submitted ids and names are escaped and capped (see terminal.py)."""
@@ -64,6 +66,7 @@ class ValidationIssue:
             "turn_id": self.turn_id,
             "field": self.field,
             "message": self.message,
+            "scope": self.scope,
         }
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from humdial_eval.inputfiles import open_regular
 from humdial_eval.items import EvalItem
 from humdial_eval.protocol import Protocol
 from humdial_eval.task import Task
@@ -134,7 +135,7 @@ def item_fingerprint(item: EvalItem) -> dict[str, Any]:
 
 def file_sha256(path: Any) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # only regular files: a FIFO here would block the run
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -6,6 +6,7 @@ Submission: ``HD-Track1/{zh,en}/HD-Track1-T{n}.jsonl`` + ``HD-Track1-T3/{dialogu
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -47,3 +48,43 @@ def is_inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def describe_contents(root: Path, folder: str, limit: int = 8) -> str:
+    """What a folder holds instead of the official layout, for an error that says what was found.
+
+    Looks a few levels down for the official top folder (a wrapper such as ``mysubmission/HD-Track1``)
+    and for archives inside (a zip of a zip); otherwise lists the first names found.
+    """
+    wrapped: list[str] = []
+    archives: list[str] = []
+    names: list[str] = []
+    for current, dirs, files in os.walk(root):
+        depth = len(Path(current).relative_to(root).parts)
+        dirs.sort()
+        if depth >= 3:
+            dirs[:] = []
+        for name in sorted(dirs):
+            relative = Path(current, name).relative_to(root).as_posix()
+            if name == folder or any((Path(current, name) / language).is_dir() for language in LANGUAGES):
+                wrapped.append(relative)
+            if depth == 0:
+                names.append(relative + "/")
+        for name in sorted(files):
+            relative = Path(current, name).relative_to(root).as_posix()
+            if name.lower().endswith((".zip", ".tar", ".gz", ".tgz", ".7z", ".rar")):
+                archives.append(relative)
+            if depth == 0:
+                names.append(relative)
+        if len(wrapped) > limit or len(archives) > limit:
+            break
+    if wrapped:
+        return (f"found the layout one level down, in {', '.join(map(repr, wrapped[:limit]))}: give that folder "
+                f"(or zip {folder}/ itself, not a folder around it)")
+    if archives:
+        return (f"found an archive inside: {', '.join(map(repr, archives[:limit]))}; submit the inner archive "
+                "itself, not an archive of it")
+    if not names:
+        return "the folder is empty"
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"found only {', '.join(map(repr, names[:limit]))}{more}"

@@ -6,20 +6,24 @@ file, line, dialogue, turn and field, and the loader goes on with whatever else 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from humdial_eval import layout
+from humdial_eval import jsonl, layout
 from humdial_eval.dialogue import Dialogue, DialogueCollection, DialogueFile, Submission, TestSet, Turn
 from humdial_eval.emotions import UnknownEmotionError, normalise_emotion
+from humdial_eval.inputfiles import InputFileError, check_regular
 from humdial_eval.issues import IssueLog
 
 Kind = Literal["testset", "submission"]
 
-MAX_JSONL_BYTES = 256 * 1024 * 1024
-MAX_LINE_BYTES = 4 * 1024 * 1024
+MAX_JSONL_BYTES = jsonl.MAX_JSONL_BYTES
+MAX_LINE_BYTES = jsonl.MAX_LINE_BYTES
+# The most characters of one text (a response, a user turn) that any judge gets to analyse. A spoken reply
+# is a few hundred words; 20,000 characters is far beyond any real one, and bounds the work (and the LLM
+# prompt) that one hostile line can cause. Longer texts are cut here, with a warning.
+MAX_JUDGED_CHARS = 20_000
 
 # A chat-template transcript ("system\n...user\n...assistant\n<reply>") left in front of a reply.
 _TEMPLATE_PREFIX = re.compile(r"^\s*(?:<\|im_start\|>)?(?:system|user)\b.*assistant\n", re.DOTALL)
@@ -49,6 +53,13 @@ def load_submission(
     root = layout.collection_root(path, layout.SUBMISSION_FOLDER)
     collection = Submission(root=root)
     _load_collection(collection, "submission", issues, tasks, languages)
+    expected = [layout.task_file(root, language, task) for language in languages for task in tasks]
+    if root.is_dir() and not any(path.exists() or path.is_symlink() for path in expected):
+        issues.add(
+            "layout_not_found",
+            f"no {{{','.join(languages)}}}/HD-Track1-T{{n}}.jsonl here, nor under {layout.SUBMISSION_FOLDER}/; "
+            + layout.describe_contents(root, layout.SUBMISSION_FOLDER),
+        )
     return collection
 
 
@@ -63,6 +74,8 @@ def _load_collection(
             if not layout.is_inside(file, collection.root):
                 issues.add("path_outside", "file is a link that leaves the folder; refused", file=file)
                 continue
+            if not _regular(file, issues, {"file": file}):
+                continue
             collection.files[(language, task)] = read_dialogue_file(
                 file, language, task, kind, collection.root, issues
             )
@@ -72,70 +85,23 @@ def read_dialogue_file(
     path: Path, language: str, task: str, kind: Kind, root: Path, issues: IssueLog
 ) -> DialogueFile:
     result = DialogueFile(language=language, task=task, path=path)
-    size = path.stat().st_size
-    if size > MAX_JSONL_BYTES:
-        issues.add("file_too_large", f"{size} bytes exceeds the limit of {MAX_JSONL_BYTES}; refused", file=path)
-        return result
-    with path.open("rb") as handle:
-        line_no = 0
-        while True:
-            raw = handle.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                break
-            line_no += 1
-            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                issues.add("line_too_long", f"line exceeds {MAX_LINE_BYTES} bytes; skipped", file=path, line=line_no)
-                _skip_rest_of_line(handle)
-                continue
-            record = _decode_line(raw, path, line_no, issues)
-            if record is None:
-                continue
-            dialogue = _parse_dialogue(record, language, task, kind, root, path, line_no, issues)
-            if dialogue is None:
-                continue
-            if dialogue.dialogue_id in result.dialogues:
-                first = result.dialogues[dialogue.dialogue_id].line
-                issues.add(
-                    "duplicate_dialogue",
-                    f"dialogue_id already used on line {first}; the later line is ignored",
-                    file=path,
-                    line=line_no,
-                    dialogue_id=dialogue.dialogue_id,
-                    field="dialogue_id",
-                )
-                continue
-            result.dialogues[dialogue.dialogue_id] = dialogue
+    for line_no, record in jsonl.read_jsonl(path, issues, max_bytes=MAX_JSONL_BYTES, max_line_bytes=MAX_LINE_BYTES):
+        dialogue = _parse_dialogue(record, language, task, kind, root, path, line_no, issues)
+        if dialogue is None:
+            continue
+        if dialogue.dialogue_id in result.dialogues:
+            first = result.dialogues[dialogue.dialogue_id].line
+            issues.add(
+                "duplicate_dialogue",
+                f"dialogue_id already used on line {first}; the later line is ignored",
+                file=path,
+                line=line_no,
+                dialogue_id=dialogue.dialogue_id,
+                field="dialogue_id",
+            )
+            continue
+        result.dialogues[dialogue.dialogue_id] = dialogue
     return result
-
-
-def _skip_rest_of_line(handle: Any) -> None:
-    while True:
-        chunk = handle.readline(MAX_LINE_BYTES)
-        if not chunk or chunk.endswith(b"\n"):
-            return
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a valid JSON number")
-
-
-def _decode_line(raw: bytes, path: Path, line_no: int, issues: IssueLog) -> dict[str, Any] | None:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        issues.add("invalid_utf8", f"line is not valid UTF-8 (byte {exc.start})", file=path, line=line_no)
-        return None
-    if not text.strip():
-        return None
-    try:
-        record = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-        issues.add("invalid_json", f"not valid JSON: {exc}", file=path, line=line_no)
-        return None
-    if not isinstance(record, dict):
-        issues.add("invalid_json", "line is not a JSON object", file=path, line=line_no)
-        return None
-    return record
 
 
 def _parse_dialogue(
@@ -193,6 +159,8 @@ def _parse_dialogue(
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")
+# str.isdigit() and int() accept '²', Arabic-Indic and fullwidth digits: an id is plain ASCII.
+_ASCII_TURN_ID = re.compile(r"[0-9]{1,3}")
 
 
 def _parse_turn(
@@ -211,13 +179,20 @@ def _parse_turn(
         issues.add("invalid_turn", "turn is not a JSON object", field=prefix, **where)
         return None
     turn_id = raw.get("turn_id")
-    if isinstance(turn_id, str) and turn_id.strip().isdigit():
+    if isinstance(turn_id, str) and _ASCII_TURN_ID.fullmatch(turn_id.strip()):
         turn_id = int(turn_id)
     if not isinstance(turn_id, int) or isinstance(turn_id, bool) or not 0 <= turn_id < 1000:
-        issues.add("missing_field", "turn_id must be an integer from 0 to 999", field=f"{prefix}.turn_id", **where)
+        issues.add(
+            "missing_field",
+            "turn_id must be an integer from 0 to 999 (ASCII digits 0-9 only)",
+            field=f"{prefix}.turn_id",
+            **where,
+        )
         return None
     turn_where = {**where, "turn_id": turn_id}
     text = _first_string(raw, ("text", "input_text"))
+    if text is not None:
+        text = _capped(text, f"{prefix}.text", turn_id, where, issues)
     emotion = None
     emotion_field = "emotion" if "emotion" in raw else "input_emotion"
     raw_emotion = raw.get(emotion_field)
@@ -241,7 +216,7 @@ def _parse_turn(
         issues.add("invalid_field", "response_text must be a string", field=f"{prefix}.response_text", **turn_where)
         response_text = None
     if isinstance(response_text, str):
-        response_text = strip_chat_template(response_text)
+        response_text = _capped(strip_chat_template(response_text), f"{prefix}.response_text", turn_id, where, issues)
     response_audio = _response_audio(raw, root, language, task, dialogue_id, turn_id, prefix, turn_where, issues)
     return Turn(
         turn_id=turn_id,
@@ -258,6 +233,19 @@ def _raw_label(raw: dict[str, Any]) -> str | None:
     """The label the published scripts read: ``input_emotion or emotion`` (first non-empty), unnormalised."""
     value = raw.get("input_emotion") or raw.get("emotion")
     return value if isinstance(value, str) else None
+
+
+def _capped(text: str, field_name: str, turn_id: int, where: dict[str, Any], issues: IssueLog) -> str:
+    if len(text) <= MAX_JUDGED_CHARS:
+        return text
+    issues.warn(
+        "text_truncated",
+        f"{len(text)} characters; judges see only the first {MAX_JUDGED_CHARS}",
+        turn_id=turn_id,
+        field=field_name,
+        **where,
+    )
+    return text[:MAX_JUDGED_CHARS]
 
 
 _KNOWN_TURN_FIELDS = frozenset(
@@ -343,8 +331,23 @@ def _response_audio(
         if not layout.is_inside(official, root):
             issues.add("path_outside", "response audio is a link that leaves the submission; refused", field=field_name, **where)
             return None
+        if not _regular(official, issues, {**where, "field": field_name}, name=official.name):
+            return None
         return official
     return None
+
+
+def _regular(path: Path, issues: IssueLog, where: dict[str, Any], name: str | None = None) -> bool:
+    """Only regular files are read: a FIFO would block, a device never end, a directory crash the reader."""
+    try:
+        check_regular(path)
+    except InputFileError as exc:
+        issues.add(exc.code, f"{name + ': ' if name else ''}{exc.reason}", **where)
+        return False
+    except OSError as exc:
+        issues.add("unreadable_file", f"{name + ': ' if name else ''}cannot be read ({exc.strerror or exc})", **where)
+        return False
+    return True
 
 
 def _safe_relative(

@@ -15,8 +15,10 @@ import yaml
 
 from humdial_eval import registry
 from humdial_eval.credentials import find_secret, redact_text
+from humdial_eval.inputfiles import InputFileError, check_regular, read_regular_text
 
 DEFAULT_PROFILE = "offline-rubric"
+MAX_PROFILE_BYTES = 1024 * 1024
 
 
 class ProfileError(ValueError):
@@ -36,6 +38,11 @@ def resolve_profile_path(spec: str) -> Path:
     path = Path(spec)
     if path.is_file():
         return path
+    if path.exists() and not path.is_dir():
+        try:
+            check_regular(path)
+        except InputFileError as exc:
+            raise ProfileError(f"{path}: {exc.reason}") from exc
     for folder in registry.profile_dirs():
         for candidate in (folder / f"{spec}.yaml", folder / spec):
             if candidate.is_file():
@@ -50,11 +57,16 @@ def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
         raise ProfileError(f"profile {spec!r}: profiles nest more than 4 deep")
     path = resolve_profile_path(spec)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: not valid YAML: {redact_text(str(exc))}") from None
+        data = yaml.safe_load(read_regular_text(path, max_bytes=MAX_PROFILE_BYTES))
+    except InputFileError as exc:
+        raise ProfileError(f"{path}: {exc.reason}") from exc
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise ProfileError(f"{path}: not valid YAML: {' '.join(redact_text(str(exc)).split())[:300]}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile must be a YAML mapping")
+    _check_keys(data, path, "")
     secret = find_secret(data)  # at any depth (extra_body, headers), by field name or by the value's shape
     if secret:
         raise ProfileError(f"{path}: field {secret!r} would store a secret (its value is not shown); profiles must be "
@@ -75,6 +87,25 @@ def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
     name = str(data.get("name") or path.stem)
     settings = {k: v for k, v in data.items() if k not in {"backend", "name"}}
     return [JudgeProfile(name=name, backend=backend, settings=settings, path=path)]
+
+
+def _check_keys(value: Any, path: Path, where: str, seen: set[int] | None = None) -> None:
+    """Every mapping key must be a string: YAML also allows numbers, booleans, null and lists as keys
+    (``1: x``, ``? [a, b]``), which no setting is named by. Shared subtrees (YAML anchors) are walked once."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or not isinstance(value, (dict, list)):
+        return
+    seen.add(id(value))
+    if isinstance(value, list):
+        for index, element in enumerate(value):
+            _check_keys(element, path, f"{where}[{index}]", seen)
+        return
+    for key, element in value.items():
+        if not isinstance(key, str):
+            shown = repr(key)[:60]
+            raise ProfileError(f"{path}: key {shown}{f' under {where!r}' if where else ''} is not a string; "
+                               "setting names are text (quote it)")
+        _check_keys(element, path, f"{where}.{key}" if where else key, seen)
 
 
 def build_judges(spec: str, overrides: dict[str, Any] | None = None) -> list[Any]:

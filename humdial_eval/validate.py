@@ -19,7 +19,7 @@ from humdial_eval.issues import IssueLog, Severity
 from humdial_eval.loading import load_submission, load_testset
 from humdial_eval.task import Task
 
-_RESPONSE_WAV = re.compile(r"(?P<dialogue>.+)_(?P<turn>\d+)_response\.wav")
+_RESPONSE_WAV = re.compile(r"(?P<dialogue>.+)_(?P<turn>[0-9]+)_response\.wav")
 
 
 class InputError(ValueError):
@@ -38,6 +38,8 @@ class Inputs:
     # silence, a duration absurd for its text), with its code. A protocol with integrity rules scores it
     # as no audio; the official protocol sends it to the judge, as the published scripts would.
     faulty_audio: dict[Path, str] = field(default_factory=dict)
+    # Problems of the test set itself: reported apart, never counted against the submission.
+    testset_issues: IssueLog = field(default_factory=IssueLog)
 
 
 @contextmanager
@@ -70,14 +72,19 @@ def _load_and_check(
             f"no test files found under {testset_path} (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl, "
             f"optionally inside {layout.TESTSET_FOLDER}/)"
         )
+    if not any(gold.dialogues for gold in testset.files.values()):
+        raise InputError(
+            f"the test set under {testset_path} has no usable dialogue ({len(testset.files)} file(s) read: "
+            f"{len(testset_issues.errors)} problem(s) in them); nothing can be scored"
+        )
     root = layout.collection_root(submission_path, layout.SUBMISSION_FOLDER)
     issues = IssueLog(root=root)
     submission = load_submission(submission_path, issues, tasks=task_ids, languages=list(languages))
-    for issue in testset_issues.issues:
-        issues.issues.append(replace(issue, file=f"[test set] {issue.file}"))
+    testset_issues.issues = [replace(i, file=f"[test set] {i.file}", scope="testset") for i in testset_issues.issues]
     faulty: dict[Path, str] = {}
     unusable = check_submission(testset, submission, tasks, issues, faulty)
-    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable, faulty_audio=faulty)
+    return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable,
+                  faulty_audio=faulty, testset_issues=testset_issues)
 
 
 def check_submission(

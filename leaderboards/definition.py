@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from humdial_eval.inputfiles import read_regular_text
 from humdial_eval.issues import IssueLog
 
 DEFINITION_FILE = "leaderboard.yaml"
@@ -131,7 +132,10 @@ def load_definition(folder: Path, issues: IssueLog) -> LeaderboardDefinition | N
                    file=folder)
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_regular_text(path, max_bytes=1024 * 1024))
+    except OSError as exc:
+        issues.add("definition_yaml", f"cannot be read ({exc})", file=path)
+        return None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         issues.add("definition_yaml", f"not valid YAML: {exc}", file=path)
         return None

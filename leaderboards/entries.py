@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from humdial_eval.inputfiles import InputFileError, read_regular_bytes
 from humdial_eval.issues import IssueLog
 from leaderboards.definition import LeaderboardDefinition
 
@@ -52,12 +53,21 @@ def team_name_problem(name: str) -> str | None:
     return None
 
 
+MAX_SCORES_BYTES = 64 * 1024 * 1024
+
+
 def read_scores_csv(path: Path, definition: LeaderboardDefinition, issues: IssueLog) -> list[TeamEntry]:
     """Read the long-format published scores; teams keep the order in which they first appear."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular_bytes(path, max_bytes=MAX_SCORES_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         issues.add("scores_missing", "scores file not found", file=path)
+        return []
+    except InputFileError as exc:
+        issues.add(exc.code, exc.reason, file=path)
+        return []
+    except OSError as exc:
+        issues.add("unreadable_file", f"cannot be read ({exc.strerror or exc})", file=path)
         return []
     except UnicodeDecodeError as exc:
         issues.add("scores_encoding", f"not UTF-8 text: {exc}", file=path)

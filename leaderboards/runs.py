@@ -7,18 +7,20 @@ must agree: a folder whose items do not reproduce its summary is reported, not s
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.inputfiles import InputFileError, read_regular_text
 from humdial_eval.issues import IssueLog
+from humdial_eval.jsonl import loads_strict, read_jsonl
 from leaderboards.definition import LeaderboardDefinition
 from leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
 
 SUMMARY_FILE = "summary.json"
 ITEMS_FILE = "items.jsonl"
 SUMMARY_SCHEMA = "humdial-eval/summary/1"
+MAX_SUMMARY_BYTES = 16 * 1024 * 1024
 # summary.json may round its means; item means must agree with them to within half a unit of 2 decimals.
 AGREEMENT_TOLERANCE = 0.005 + 1e-9
 
@@ -31,11 +33,17 @@ def read_run(run_dir: Path, definition: LeaderboardDefinition, issues: IssueLog,
         issues.add("run_missing", "not a folder (expected the --out folder of `humdial-eval score`)", file=run_dir)
         return None
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = loads_strict(read_regular_text(summary_path, max_bytes=MAX_SUMMARY_BYTES))
     except FileNotFoundError:
         issues.add("summary_missing", f"no {SUMMARY_FILE} in this folder", file=run_dir)
         return None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except InputFileError as exc:
+        issues.add(exc.code, exc.reason, file=summary_path)
+        return None
+    except OSError as exc:
+        issues.add("unreadable_file", f"cannot be read ({exc.strerror or exc})", file=summary_path)
+        return None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         issues.add("summary_json", f"not valid JSON: {exc}", file=summary_path)
         return None
     if not isinstance(summary, dict):
@@ -112,27 +120,24 @@ def read_items(path: Path, definition: LeaderboardDefinition, issues: IssueLog,
     languages = {lang.key for lang in definition.languages}
     dimensions = {(d.task, d.key) for d in definition.dimensions()}
     collected: dict[Cell, dict[str, list[float]]] = {}
-    with path.open("rb") as handle:
-        for line_no, raw_line in enumerate(handle, start=1):
-            if not raw_line.strip():
+    for line_no, raw_record in read_jsonl(path, issues):
+        record = _item_record(raw_record, path, line_no, issues)
+        if record is None or record["task"] not in {t.key for t in definition.tasks}:
+            continue
+        if record["language"] not in languages or not _in_means(record):
+            continue
+        for key, raw in record["scores"].items():
+            if (record["task"], key) not in dimensions:
                 continue
-            record = _item_record(raw_line, path, line_no, issues)
-            if record is None or record["task"] not in {t.key for t in definition.tasks}:
+            owner = (owners or {}).get(f"{record['task']}.{key}")
+            if owner is not None and record.get("judge") != owner:
                 continue
-            if record["language"] not in languages or not _in_means(record):
+            value = parse_score(raw, definition)
+            if isinstance(value, str):
+                issues.add("items_value", value, file=path, line=line_no, field=f"scores.{key}")
                 continue
-            for key, raw in record["scores"].items():
-                if (record["task"], key) not in dimensions:
-                    continue
-                owner = (owners or {}).get(f"{record['task']}.{key}")
-                if owner is not None and record.get("judge") != owner:
-                    continue
-                value = parse_score(raw, definition)
-                if isinstance(value, str):
-                    issues.add("items_value", value, file=path, line=line_no, field=f"scores.{key}")
-                    continue
-                cell = (record["language"], record["task"], key)
-                collected.setdefault(cell, {}).setdefault(record["dialogue_id"], []).append(float(value))
+            cell = (record["language"], record["task"], key)
+            collected.setdefault(cell, {}).setdefault(record["dialogue_id"], []).append(float(value))
     cells = {cell: {d: math.fsum(v) / len(v) for d, v in by_dialogue.items()}
              for cell, by_dialogue in collected.items()}
     return ItemScores(source=path.parent.name, cells=cells)
@@ -147,18 +152,8 @@ def _in_means(record: dict[str, Any]) -> bool:
     return record["status"] == "ok" or (record["status"] == "failed" and bool(_SCORED_FAILURES.intersection(flags)))
 
 
-def _item_record(line: bytes, path: Path, line_no: int, issues: IssueLog) -> dict[str, Any] | None:
-    try:
-        record = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        issues.add("items_encoding", f"not UTF-8 text: {exc}", file=path, line=line_no)
-        return None
-    except json.JSONDecodeError as exc:
-        issues.add("items_json", f"not valid JSON: {exc}", file=path, line=line_no)
-        return None
-    if not isinstance(record, dict):
-        issues.add("items_json", "each line must be a JSON object", file=path, line=line_no)
-        return None
+def _item_record(record: dict[str, Any], path: Path, line_no: int, issues: IssueLog) -> dict[str, Any] | None:
+    """The fields the board needs from one line (already a JSON object: see :func:`read_jsonl`)."""
     for key in ("task", "language", "dialogue_id"):
         if not isinstance(record.get(key), str) or not record[key]:
             issues.add("items_field", f"field {key!r} must be a non-empty string", file=path, line=line_no, field=key)

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import signal
+import stat
 import struct
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +50,8 @@ def test_corpus_case(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     work.mkdir()
     monkeypatch.chdir(work)
 
-    code = main(["validate", str(submission_of(case)), *COMMON, "--json"])
+    common = COMMON if "testset" not in expect else ["--testset", str(case / expect["testset"]), *COMMON[2:]]
+    code = main(["validate", str(submission_of(case)), *common, "--json"])
     captured = capsys.readouterr()
     check_no_traceback(captured.err)
     assert code == expect["validate_exit"]
@@ -55,7 +63,7 @@ def test_corpus_case(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
         assert not [c for c in reported if c != "extra_dialogue"], reported
 
     out = work / "out"
-    code = main(["score", str(submission_of(case)), *COMMON, "--out", str(out), "--bootstrap", "100", "--no-progress"])
+    code = main(["score", str(submission_of(case)), *common, "--out", str(out), "--bootstrap", "100", "--no-progress"])
     captured = capsys.readouterr()
     check_no_traceback(captured.err)
     if expect.get("message"):  # refused archives: nothing is scored
@@ -118,3 +126,182 @@ def test_eight_hour_wav_is_refused_without_being_read(tmp_path: Path, capsys: py
     captured = capsys.readouterr()
     assert "audio_too_large" in captured.out
     check_no_traceback(captured.err)
+
+
+# Issue 12: inputs that cannot be committed to the corpus (special files, signals, timing).
+
+
+def run_cli(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The CLI in a child process, so a regression that blocks fails the test instead of hanging it."""
+    return subprocess.run([sys.executable, "-m", "humdial_eval.cli.main", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=Path(__file__).resolve().parent.parent)
+
+
+def make_special(path: Path, kind: str) -> None:
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero: never ends
+        except PermissionError:
+            pytest.skip("creating a character device needs CAP_MKNOD")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "chardev"])
+@pytest.mark.parametrize("where", ["submission_jsonl", "response_wav", "testset_jsonl"])
+def test_special_files_are_refused_without_blocking(tmp_path: Path, kind: str, where: str) -> None:
+    submission = copy_base(tmp_path)
+    testset = tmp_path / "testset"
+    shutil.copytree(TESTSET, testset)
+    target = {
+        "submission_jsonl": submission / "en" / "HD-Track1-T1.jsonl",
+        "response_wav": submission / "en" / "HD-Track1-T3" / "h_t3_001_3_response.wav",
+        "testset_jsonl": testset / "HD-Track1-Test" / "en" / "HD-Track1-T1.jsonl",
+    }[where]
+    make_special(target, kind)
+    done = run_cli(["validate", str(submission), "--testset", str(testset), "--tasks", "T1,T3", "--languages", "en",
+                    "--json"])
+    check_no_traceback(done.stderr)
+    if where == "testset_jsonl":
+        assert done.returncode == 0, done.stderr  # the submission is fine; the test set's problem is reported apart
+        issue = next(json.loads(line) for line in done.stdout.splitlines() if '"not_a_file"' in line)
+        assert issue["scope"] == "testset"
+    else:
+        assert done.returncode == 1, done.stderr
+        assert '"not_a_file"' in done.stdout
+    assert "not a regular file" in done.stdout
+
+
+def test_a_folder_named_like_a_jsonl_file_in_the_test_set(tmp_path: Path) -> None:
+    testset = tmp_path / "testset"
+    shutil.copytree(TESTSET, testset)
+    jsonl = testset / "HD-Track1-Test" / "en" / "HD-Track1-T3.jsonl"
+    jsonl.unlink()
+    jsonl.mkdir()
+    done = run_cli(["validate", str(copy_base(tmp_path)), "--testset", str(testset), "--tasks", "T1,T3",
+                    "--languages", "en"])
+    check_no_traceback(done.stderr)
+    assert done.returncode == 0 and "[not_a_file]" in done.stdout and "is a directory" in done.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "chardev"])
+def test_special_file_as_profile_ratings_or_run_items(tmp_path: Path, kind: str) -> None:
+    from humdial_eval.agreement.runs import read_run as read_agreement_run
+    from humdial_eval.human.ratings import read_csv_text
+    from humdial_eval.issues import IssueLog
+    from humdial_eval.profiles import ProfileError, load_profiles
+    import leaderboards
+    from leaderboards.definition import load_definition
+    from leaderboards.runs import read_items
+
+    special = tmp_path / "special"
+    make_special(special, kind)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    make_special(run_dir / "items.jsonl", kind)
+    make_special(run_dir / "summary.json", kind)
+
+    def calls() -> list[str]:
+        codes: list[str] = []
+        issues = IssueLog()
+        assert read_csv_text(special, issues) is None
+        read_agreement_run(run_dir, "run", issues)
+        board = load_definition(Path(leaderboards.__file__).parent / "icassp2026_track1", IssueLog())
+        assert board is not None
+        read_items(run_dir / "items.jsonl", board, issues)
+        codes.extend(i.code for i in issues.issues)
+        try:
+            load_profiles(str(special))
+        except ProfileError as exc:
+            codes.append("profile: " + str(exc))
+        return codes
+
+    codes = finishes_within(calls, 30)
+    assert codes.count("not_a_file") >= 3, codes
+    assert any(c.startswith("profile: ") and "not a regular file" in c for c in codes), codes
+
+
+def finishes_within(function: Any, seconds: float) -> Any:
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(function()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still running after {seconds} s: it blocks or loops"
+    return result[0]
+
+
+def test_a_120_kb_repetitive_reply_is_judged_in_linear_time() -> None:
+    """A hang guard, not a speed goal: before the fix, 400 KB took minutes (quadratic); now about a second."""
+    from judges.offline_rubric.text_features import find_emotions
+
+    mentions = finishes_within(lambda: find_emotions("sad " * 100_000, "en"), 30)
+    assert len(mentions) == 100_000
+
+
+def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import judges.offline_rubric.dimensions as dimensions
+    from humdial_eval import registry
+    from humdial_eval.items import EvalItem
+    from judges.offline_rubric import OfflineRubricJudge
+    from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
+
+    task = registry.task_class("T1")({})
+    item = EvalItem(task="T1", language="en", dialogue_id="d", turn_id=3, context=(), question="How do I feel?",
+                    question_emotion="sad", response_text="sad " * 30_000)
+    seen: list[int] = []
+    real = dimensions.SCORERS["Accuracy_Completeness"]
+    monkeypatch.setitem(dimensions.SCORERS, "Accuracy_Completeness",
+                        lambda i: (seen.append(len(i.response_text)), real(i))[1])
+    judgment = finishes_within(lambda: asyncio.run(OfflineRubricJudge("offline", {}).judge(item, task)), 30)
+    assert judgment.status == "ok" and seen == [MAX_ANALYSED_CHARS]
+
+
+def test_sigterm_and_sighup_remove_the_extraction_folder(tmp_path: Path) -> None:
+    archive = HOSTILE / "cases" / "zip_wrapper_folder" / "submission.zip"
+    script = (
+        "import sys, time, tempfile\n"
+        "from pathlib import Path\n"
+        "from humdial_eval.archive import extracted\n"
+        f"tempfile.tempdir = {str(tmp_path)!r}\n"
+        f"with extracted(Path({str(archive)!r})) as folder:\n"
+        "    print(folder, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                                 cwd=Path(__file__).resolve().parent.parent)
+        assert child.stdout is not None
+        folder = Path(child.stdout.readline().strip())
+        assert folder.is_dir() and any(folder.rglob("*.wav"))
+        child.send_signal(signum)
+        assert child.wait(timeout=30) == 128 + signum
+        assert not folder.exists(), f"signal {signum} left {folder}"
+
+
+def test_a_later_run_removes_folders_of_dead_runs_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from humdial_eval import archive
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = archive._host()
+        stale = tmp_path / f"humdial-submission-{dead.pid}@{host}-abc"
+        live = tmp_path / f"humdial-submission-{alive.pid}@{host}-abc"
+        other_host = tmp_path / f"humdial-submission-{dead.pid}@00000000-abc"
+        other = tmp_path / "humdial-submission-notapid"
+        for folder in (stale, live, other, other_host):
+            (folder / "HD-Track1").mkdir(parents=True)
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        with archive.extracted(HOSTILE / "cases" / "zip_wrapper_folder" / "submission.zip") as folder:
+            assert folder.parent == tmp_path and f"-{os.getpid()}@{host}-" in folder.name
+        assert not stale.exists() and live.exists() and other.exists() and other_host.exists()
+        assert not folder.exists()
+    finally:
+        alive.kill()
+        alive.wait()

@@ -7,7 +7,6 @@ leave items out.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,8 @@ from typing import Any
 
 from humdial_eval.archive import extracted
 from humdial_eval.issues import IssueLog
-from humdial_eval.loading import MAX_JSONL_BYTES, MAX_LINE_BYTES
+from humdial_eval.inputfiles import read_regular_text
+from humdial_eval.jsonl import loads_strict, read_jsonl
 
 ITEMS_FILE = "items.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -68,7 +68,7 @@ def read_run(path: Path, label: str, issues: IssueLog) -> RunFolder | None:
         issues.add("not_a_run", "not a folder (expected the --out folder of `humdial-eval score`)", file=path)
         return None
     items = path / ITEMS_FILE
-    if not items.is_file():
+    if not (items.exists() or items.is_symlink()):  # anything else there is refused by the reader, by name
         issues.add("not_a_run", f"no {ITEMS_FILE} in this folder (is it a `score` output folder?)", file=path)
         return None
     run = RunFolder(path=path, label=label, system=path.resolve().name)
@@ -83,9 +83,7 @@ def _read_summary(run: RunFolder, issues: IssueLog) -> None:
         run.notes.append(f"{run.label}: no {SUMMARY_FILE}; the system is named after the folder ({run.system!r})")
         return
     try:
-        if summary.stat().st_size > MAX_SUMMARY_BYTES:
-            raise ValueError(f"larger than {MAX_SUMMARY_BYTES} bytes")
-        data = json.loads(summary.read_text(encoding="utf-8"))
+        data = loads_strict(read_regular_text(summary, max_bytes=MAX_SUMMARY_BYTES))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -127,34 +125,16 @@ def opened_submission(path: Path) -> Iterator[Path]:
 
 
 def _read_items(run: RunFolder, items: Path, issues: IssueLog) -> None:
-    size = items.stat().st_size
-    if size > MAX_JSONL_BYTES:
-        issues.add("file_too_large", f"{size} bytes exceeds the limit of {MAX_JSONL_BYTES}", file=items)
-        return
-    with items.open("rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            if len(raw) > MAX_LINE_BYTES:
-                issues.add("line_too_long", f"line exceeds {MAX_LINE_BYTES} bytes", file=items, line=line_no)
-                continue
-            if not raw.strip():
-                continue
-            row = _parse_row(raw, items, line_no, issues)
-            if row == "failed":
-                run.failed += 1
-            elif row is not None:
-                run.rows.append(row)
+    for line_no, record in read_jsonl(items, issues):
+        row = _parse_row(record, items, line_no, issues)
+        if row == "failed":
+            run.failed += 1
+        elif row is not None:
+            run.rows.append(row)
 
 
-def _parse_row(raw: bytes, items: Path, line_no: int, issues: IssueLog) -> JudgmentRow | str | None:
+def _parse_row(record: dict[str, Any], items: Path, line_no: int, issues: IssueLog) -> JudgmentRow | str | None:
     where: dict[str, Any] = {"file": items, "line": line_no}
-    try:
-        record = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        issues.add("invalid_json", f"not valid JSON: {exc}", **where)
-        return None
-    if not isinstance(record, dict):
-        issues.add("invalid_json", "line is not a JSON object", **where)
-        return None
     text: dict[str, str] = {}
     for key in ("task", "language", "dialogue_id", "judge"):
         value = record.get(key)
@@ -202,6 +182,3 @@ def _is_integral(value: Any) -> bool:
         return True
     return isinstance(value, float) and value.is_integer()
 
-
-def _no_constants(name: str) -> float:
-    raise ValueError(f"{name} is not a valid JSON number")

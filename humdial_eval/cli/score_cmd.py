@@ -110,6 +110,11 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
     try:
         with open_inputs(args.submission, args.testset, tasks, chosen_languages) as inputs:
             issues = inputs.issues
+            testset_issues = inputs.testset_issues
+            if testset_issues.issues:
+                err.print(f"note: the test set has {len(testset_issues.issues)} problem(s) of its own (see "
+                          "validation.jsonl, scope \"testset\"); they do not count against the submission",
+                          markup=False, highlight=False)
             if issues.errors:
                 for issue in issues.errors[:20]:
                     err.print(issue.format(), markup=False, highlight=False)
@@ -142,7 +147,7 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
         with staged_output(out_folder) as staging:
             write_outputs(staging, results, summary, tasks)
             (staging / "validation.jsonl").write_text(
-                "".join(json_line(i.to_dict()) + "\n" for i in issues.issues), encoding="utf-8"
+                "".join(json_line(i.to_dict()) + "\n" for i in [*issues.issues, *testset_issues.issues]), encoding="utf-8"
             )
     except OutputError as exc:
         raise UserError(str(exc)) from None

@@ -23,11 +23,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         with open_inputs(args.submission, args.testset, tasks, languages(args)) as inputs:
             issues = inputs.issues
+            testset_issues = inputs.testset_issues
     except InputError as exc:
         raise UserError(str(exc)) from exc
-    for issue in issues.issues:
+    for issue in [*issues.issues, *testset_issues.issues]:
         print(json_line(issue.to_dict()) if args.json else issue.format())
     errors, warnings = len(issues.errors), len(issues.warnings)
     verdict = "valid" if not errors else "INVALID"
     print(f"{verdict}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    if testset_issues.issues:
+        print(f"note: the test set has {len(testset_issues.issues)} problem(s) of its own (marked [test set]); "
+              "they do not count against the submission", file=sys.stderr)
     return EXIT_INVALID if errors else EXIT_OK

@@ -27,8 +27,12 @@ from humdial_eval.human.ratings import (
     read_csv_text,
     rubric_scale_lookup,
 )
+from humdial_eval.inputfiles import read_regular_text
 from humdial_eval.issues import IssueLog
 from humdial_eval.rubric import Scale
+
+
+MAX_KEY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -53,7 +57,7 @@ class ExportKey:
 def read_key(export_dir: Path, issues: IssueLog) -> ExportKey | None:
     path = export_dir / KEY_FILE if export_dir.is_dir() else export_dir
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_text(path, max_bytes=MAX_KEY_BYTES))
         if not isinstance(data, dict) or data.get("schema") != KEY_SCHEMA:
             raise ValueError(f"not a key file of `human export` (schema {KEY_SCHEMA})")
         items = {}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from humdial_eval import layout
 from humdial_eval.agreement.scales import rubric_dimensions
+from humdial_eval.inputfiles import InputFileError, read_regular_bytes
 from humdial_eval.issues import IssueLog
 from humdial_eval.rubric import Scale
 
@@ -96,15 +97,11 @@ def read_ratings_csv(
 
 def read_csv_text(path: Path, issues: IssueLog) -> str | None:
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        issues.add("unreadable_file", f"cannot read: {exc.strerror or exc}", file=path)
+        # spreadsheets often save UTF-8 with a BOM
+        return read_regular_bytes(path, max_bytes=MAX_CSV_BYTES).decode("utf-8-sig")
+    except InputFileError as exc:
+        issues.add(exc.code, exc.reason, file=path)
         return None
-    if size > MAX_CSV_BYTES:
-        issues.add("file_too_large", f"{size} bytes exceeds the limit of {MAX_CSV_BYTES}", file=path)
-        return None
-    try:
-        return path.read_bytes().decode("utf-8-sig")  # spreadsheets often save UTF-8 with a BOM
     except UnicodeDecodeError as exc:
         issues.add("invalid_utf8", f"not UTF-8 text (byte {exc.start})", file=path)
         return None

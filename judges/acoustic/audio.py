@@ -16,6 +16,7 @@ import numpy as np
 import soundfile
 
 from humdial_eval.audio_check import MAX_AUDIO_BYTES, MAX_AUDIO_SECONDS, MIN_SAMPLE_RATE
+from humdial_eval.inputfiles import open_regular
 
 SAMPLE_RATE = 16_000
 
@@ -48,8 +49,9 @@ def load_audio(path: Path, *, max_seconds: float = MAX_AUDIO_SECONDS, max_bytes:
     if size > max_bytes:
         raise AudioError(f"{name}: {size} bytes exceeds the limit of {max_bytes}; refused")
     try:
-        info = soundfile.info(str(path))
-    except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
+        with open_regular(path) as handle:  # never a FIFO or a device
+            info = soundfile.info(handle)
+    except (RuntimeError, soundfile.LibsndfileError, OSError) as exc:  # type: ignore[attr-defined]
         raise AudioError(f"{name}: not a readable audio file ({_first_line(exc)})") from exc
     if info.samplerate < MIN_SAMPLE_RATE:
         raise AudioError(f"{name}: sample rate {info.samplerate} Hz is below {MIN_SAMPLE_RATE} Hz")
@@ -59,8 +61,9 @@ def load_audio(path: Path, *, max_seconds: float = MAX_AUDIO_SECONDS, max_bytes:
         raise AudioError(f"{name}: {info.frames / info.samplerate:.0f} s exceeds the limit of {max_seconds:.0f} s; refused")
     max_frames = int(max_seconds * info.samplerate) + 1
     try:
-        data, rate = soundfile.read(str(path), frames=max_frames, dtype="float32", always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError, ValueError, MemoryError) as exc:  # type: ignore[attr-defined]
+        with open_regular(path) as handle:
+            data, rate = soundfile.read(handle, frames=max_frames, dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError, ValueError, MemoryError, OSError) as exc:  # type: ignore[attr-defined]
         raise AudioError(f"{name}: samples cannot be decoded ({_first_line(exc)})") from exc
     if data.shape[0] == 0:
         raise AudioError(f"{name}: the file holds no samples")

@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 import soundfile
 
+from humdial_eval.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.inputfiles import read_regular_bytes
+
 SENT_AS_INPUT_AUDIO = "input_audio content part (WAV, base64, the submitted bytes unchanged)"
 NOT_SENT_TEXT_ONLY = "not sent: this judge is text-only (profile audio: false or a text-only backend)"
 NOT_SENT_MISSING = "not sent: the submission has no response audio for this turn"
@@ -58,7 +61,7 @@ def load_audio(path: Path) -> AudioPayload:
     refused (the judgment fails with the reason) rather than sent under a wrong format label.
     """
     try:
-        data = Path(path).read_bytes()
+        data = read_regular_bytes(path, max_bytes=MAX_AUDIO_BYTES)
     except OSError as exc:
         raise AudioError(f"response audio unreadable: {exc.strerror or exc}") from exc
     return from_bytes(data)

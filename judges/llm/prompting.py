@@ -25,6 +25,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from humdial_eval import registry
+from humdial_eval.inputfiles import read_regular_text
 from humdial_eval.items import EvalItem
 from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension, Scale
@@ -114,7 +115,9 @@ class PromptLibrary:
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
             raise ProfileError(f"prompt template {path}: larger than {MAX_TEMPLATE_BYTES} bytes")
         try:
-            source = path.read_text(encoding="utf-8")
+            source = read_regular_text(path, max_bytes=MAX_TEMPLATE_BYTES)
+        except OSError as exc:
+            raise ProfileError(f"prompt template {path}: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise ProfileError(f"prompt template {path}: not UTF-8 text ({exc})") from exc
         declared = _VERSION_LINE.search(source.split("\n", 1)[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment
 from humdial_eval.task import Task
 from judges.offline_rubric.dimensions import SCORERS
+from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
 VERSION = "1"
 
@@ -39,6 +41,8 @@ class OfflineRubricJudge(Judge):
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         scores: dict[str, int] = {}
         reasons: list[str] = []
+        if len(item.response_text) > MAX_ANALYSED_CHARS:  # the loader caps at MAX_JUDGED_CHARS; this judge reads less
+            item = dataclasses.replace(item, response_text=item.response_text[:MAX_ANALYSED_CHARS])
         for key in self.dimensions(task):
             score, reason = SCORERS[key](item)
             scores[key] = task.rubric.dimension(key).scale.clamp(score)

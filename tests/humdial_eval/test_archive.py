@@ -3,6 +3,7 @@ from __future__ import annotations
 import stat
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,3 +83,57 @@ def test_not_a_zip_is_a_clear_error(tmp_path: Path, dataset: Dataset, capsys: py
     archive.write_bytes(b"definitely not a zip")
     assert main(["validate", str(archive), "--testset", str(dataset.testset)]) == 1
     assert "not a readable zip" in capsys.readouterr().err
+
+
+def test_many_small_entries_cannot_add_up_to_a_bomb(tmp_path: Path) -> None:
+    """Each entry stays under the 1 MiB ratio threshold; the archive-wide ratio of real bytes catches them."""
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for index in range(100):
+            bundle.writestr(f"HD-Track1/en/pad{index}.bin", b"\0" * (1000 * 1024))
+    with pytest.raises(UnsafeArchiveError, match="zip bomb") as refused:
+        extract_safely(archive, tmp_path / "dest")
+    assert refused.value.code == "zip_bomb"
+
+
+def test_an_honest_archive_extracts_byte_for_byte(tmp_path: Path) -> None:
+    archive = tmp_path / "ok.zip"
+    payload = {"HD-Track1/en/a.jsonl": b'{"x": 1}\n' * 1000, "HD-Track1/en/b.bin": bytes(range(256)) * 5000,
+               "HD-Track1/en/empty.txt": b"", "HD-Track1/zh/": b""}
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, data in payload.items():
+            bundle.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".bin") else zipfile.ZIP_DEFLATED)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    extract_safely(archive, dest)
+    for name, data in payload.items():
+        if name.endswith("/"):
+            assert (dest / name).is_dir()
+        else:
+            assert (dest / name).read_bytes() == data
+
+
+def test_a_data_descriptor_archive_is_accepted(tmp_path: Path) -> None:
+    """Streaming writers put the sizes after the data (flag bit 3); the central directory still has them."""
+    archive = tmp_path / "streamed.zip"
+    with archive.open("wb") as raw, zipfile.ZipFile(_Unseekable(raw), "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("HD-Track1/en/a.jsonl", b"hello\n" * 100)
+    assert zipfile.ZipFile(archive).infolist()[0].flag_bits & 0x08
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    extract_safely(archive, dest)
+    assert (dest / "HD-Track1" / "en" / "a.jsonl").read_bytes() == b"hello\n" * 100
+
+
+class _Unseekable:
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def write(self, data: bytes) -> int:
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def tell(self) -> int:
+        raise OSError("unseekable")
