@@ -40,18 +40,27 @@ def is_secret_name(name: str) -> bool:
 def find_secret(data: Any, path: str = "") -> str | None:
     """The dotted path of the first credential in ``data`` (a field named like one that holds a value, or a value
     shaped like one), or None. A secret-named field holding a mapping or list (a JSON schema with a
-    property called "token") is looked into, not refused."""
+    property called "token") is looked into, not refused. Subtrees shared through YAML anchors are looked at
+    once, so a 'billion laughs' profile costs its size on disk, not its expansion."""
+    return _find_secret(data, path, set())
+
+
+def _find_secret(data: Any, path: str, seen: set[int]) -> str | None:
+    if isinstance(data, (dict, list)):
+        if id(data) in seen:
+            return None
+        seen.add(id(data))
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{path}.{key}" if path else str(key)
             if is_secret_name(str(key)) and value not in (None, "") and not isinstance(value, (dict, list)):
                 return where
-            found = find_secret(value, where)
+            found = _find_secret(value, where, seen)
             if found:
                 return found
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            found = find_secret(value, f"{path}[{index}]")
+            found = _find_secret(value, f"{path}[{index}]", seen)
             if found:
                 return found
     elif isinstance(data, str) and _SECRET_VALUE.search(data):
@@ -60,12 +69,24 @@ def find_secret(data: Any, path: str = "") -> str | None:
 
 
 def redact(data: Any) -> Any:
-    """A copy of ``data`` with every credential found as :func:`find_secret` finds them replaced by ``[redacted]``."""
+    """A copy of ``data`` with every credential found as :func:`find_secret` finds them replaced by ``[redacted]``.
+    A subtree shared through YAML anchors is copied once and shared in the copy too."""
+    return _redact(data, {})
+
+
+def _redact(data: Any, copies: dict[int, Any]) -> Any:
+    if isinstance(data, (dict, list)) and id(data) in copies:
+        return copies[id(data)]
     if isinstance(data, dict):
-        return {key: REDACTED if is_secret_name(str(key)) and not isinstance(value, (dict, list)) and value not in (None, "")
-                else redact(value) for key, value in data.items()}
+        copy: Any = copies.setdefault(id(data), {})
+        for key, value in data.items():
+            secret = is_secret_name(str(key)) and not isinstance(value, (dict, list)) and value not in (None, "")
+            copy[key] = REDACTED if secret else _redact(value, copies)
+        return copy
     if isinstance(data, list):
-        return [redact(value) for value in data]
+        copy = copies.setdefault(id(data), [])
+        copy.extend(_redact(value, copies) for value in data)
+        return copy
     if isinstance(data, str):
         return redact_text(data)
     return data

@@ -29,7 +29,7 @@ def test_keys_that_are_not_strings_are_a_clear_error(tmp_path: Path, text: str, 
 def test_the_cli_says_which_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("backend: offline-rubric\n1: x\n")
-    code = main(["score", str(tmp_path / "none"), "--testset", str(tmp_path), "--out", str(tmp_path / "out"),
+    code = main(["score", str(tmp_path / "none"), "--testset", str(tmp_path / "testset"), "--out", str(tmp_path / "out"),
                  "--judge", str(path)])
     err = capsys.readouterr().err
     assert code == 1 and "key 1 is not a string" in err and "internal error" not in err
@@ -42,3 +42,16 @@ def test_anchors_are_walked_once(tmp_path: Path) -> None:
     path = tmp_path / "laughs.yaml"
     path.write_text("\n".join(lines) + "\n")
     assert load_profiles(str(path))[0].backend == "offline-rubric"
+
+
+def test_secret_search_and_redaction_walk_shared_subtrees_once() -> None:
+    """The secret check and the redaction of judge identities see the profile's anchors as shared, not expanded."""
+    from humdial_eval.credentials import find_secret, redact
+
+    leaf: dict[str, object] = {"k": "v"}
+    tree: object = leaf
+    for _ in range(40):  # 2**40 paths if expanded
+        tree = [tree, tree]
+    assert find_secret({"extra_body": tree}) is None
+    copy = redact({"extra_body": tree, "headers": {"Authorization": "Bearer abcdefgh12345"}})
+    assert copy["headers"]["Authorization"] == "[redacted]" and copy["extra_body"][0] is copy["extra_body"][1]
