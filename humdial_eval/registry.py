@@ -8,6 +8,7 @@ profile ``backend``), ``humdial_eval.profile_dirs`` (folders of judge profile YA
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
@@ -77,10 +78,17 @@ def command_help(entry: EntryPoint) -> str:
     if source is None:
         return ""
     try:
-        tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+        text = source.read_text(encoding="utf-8")
+        # Parsing a whole module costs milliseconds per command; the registrar function alone is enough
+        # when it holds the help line, so that is tried first (the full parse is the fallback).
+        block = re.search(rf"^(?:async\s+)?def\s+{re.escape(entry.attr)}\b.*?(?=^\S|\Z)", text, re.M | re.S)
+        if block and "HELP" not in text:
+            found = _help_from_tree(ast.parse(block.group(0)), entry.name)
+            if found:
+                return found
+        return _help_from_tree(ast.parse(text, filename=str(source)), entry.name)
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return ""
-    return _help_from_tree(tree, entry.name)
 
 
 def _help_from_tree(tree: ast.Module, name: str) -> str:
