@@ -38,7 +38,8 @@ class AnthropicTransport(SdkTransport):
         super().__init__(config, VENDOR, anthropic, anthropic.AnthropicError, lambda url: anthropic.AsyncAnthropic(
             api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0))
 
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
+                   *, audio_last: bool = False) -> Reply:
         if audio is not None:
             raise CallError("the anthropic backend cannot send audio", retryable=False)
         client = self.client(endpoint)

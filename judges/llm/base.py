@@ -48,7 +48,10 @@ class Transport(ABC):
     """One protocol's client(s); ``endpoint`` picks among the configured replicas."""
 
     @abstractmethod
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply: ...
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
+                   *, audio_last: bool = False) -> Reply:
+        """``audio_last``: the recording goes after the prompt's text (templates that declare
+        ``audio_position: last``), so that requests share the text's opening as a cacheable prefix."""
 
     @abstractmethod
     def endpoint_names(self) -> list[str]: ...
@@ -136,11 +139,14 @@ class LLMJudge(Judge):
             payload = self._audio(item) if self._sends_audio(item, wanted) else None
         except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
             return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
-        return {
+        key = {
             "prompt_sha256": prompt.sha256,
             "audio_sha256": payload.sha256 if payload else None,
             "dimensions": dimensions,
         }
+        if payload is not None and prompt.template.audio_last:  # absent otherwise: older keys stay as they were
+            key["audio_position"] = "last"
+        return key
 
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         wanted = self._wanted(item, task)
@@ -169,6 +175,8 @@ class LLMJudge(Judge):
 
             async def send(_: int) -> Reply:
                 endpoint.append(next(self._shared.rotation))
+                if payload is not None and prompt.template.audio_last:
+                    return await transport.send(prompt.text, payload, seed, endpoint[-1], audio_last=True)
                 return await transport.send(prompt.text, payload, seed, endpoint[-1])
 
             try:

@@ -44,9 +44,11 @@ class OpenAITransport(SdkTransport):
         super().__init__(config, VENDOR, openai, openai.OpenAIError, lambda url: openai.AsyncOpenAI(
             api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0))
 
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
+                   *, audio_last: bool = False) -> Reply:
         client = self.client(endpoint)
-        response = await self.call(lambda: client.chat.completions.create(**self.arguments(prompt, audio, seed)))
+        arguments = self.arguments(prompt, audio, seed, audio_last=audio_last)
+        response = await self.call(lambda: client.chat.completions.create(**arguments))
         choice = response.choices[0] if response.choices else None
         usage: dict[str, int] = {}
         if response.usage is not None:
@@ -58,14 +60,17 @@ class OpenAITransport(SdkTransport):
             usage=usage,
         )
 
-    def arguments(self, prompt: str, audio: AudioPayload | None, seed: int | None) -> dict[str, Any]:
-        """The request body: text alone as a plain string (the most widely accepted form), audio as a part."""
+    def arguments(self, prompt: str, audio: AudioPayload | None, seed: int | None,
+                  *, audio_last: bool = False) -> dict[str, Any]:
+        """The request body: text alone as a plain string (the most widely accepted form), audio as a part,
+        before the text or (``audio_last``) after it."""
         content: Any = prompt
         if audio is not None:
-            content = [
+            parts = [
                 {"type": "input_audio", "input_audio": {"data": audio.base64(), "format": audio.format}},
                 {"type": "text", "text": prompt},
             ]
+            content = parts[::-1] if audio_last else parts
         arguments: dict[str, Any] = {
             "model": self.config.model,
             "messages": [{"role": "user", "content": content}],

@@ -32,7 +32,7 @@ def test_request_carries_model_sampling_seed_and_top_k(server: FakeJudgeServer, 
     assert (body["model"], body["temperature"], body["top_p"], body["top_k"], body["seed"]) == ("test-omni", 0.6, 0.95, 20, 7)
     assert body["max_completion_tokens"] == 512
     meta = judgment.meta
-    assert meta["seed"] == 7 and meta["seed_sent"] and meta["model"] == "test-omni" and meta["prompt_version"] == "humdial-v1"
+    assert meta["seed"] == 7 and meta["seed_sent"] and meta["model"] == "test-omni" and meta["prompt_version"] == "humdial-v2"
     assert meta["prompt_sha256"] == hashlib.sha256(call.prompt.encode()).hexdigest()
     assert meta["sampling"] == {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "max_tokens": 512}
 
@@ -153,10 +153,24 @@ def test_t3_audio_reaches_the_judge_and_is_recorded(server: FakeJudgeServer, pro
     assert judgment.status == "ok" and set(judgment.scores) == set(task_class("T3").rubric.keys())
     (call,) = server.calls
     assert call.audio == wav.read_bytes()  # the submitted bytes, unchanged
-    assert call.body["messages"][0]["content"][0]["input_audio"]["format"] == "wav"
+    parts = call.body["messages"][0]["content"]
+    assert [part["type"] for part in parts] == ["text", "input_audio"]  # humdial-v2: the recording after the text
+    assert parts[1]["input_audio"]["format"] == "wav"
     audio = judgment.meta["audio"]
     assert audio["sha256"] == hashlib.sha256(wav.read_bytes()).hexdigest() and audio["seconds"] == 0.75
     assert audio["sent_as"].startswith("input_audio")
+
+
+def test_the_humdial_v1_prompt_still_sends_the_recording_first(server: FakeJudgeServer, profile: Profile,
+                                                                tmp_path: Path) -> None:
+    item = dataclasses.replace(sample_item("T3"), response_audio=write_wav(tmp_path / "reply.wav"))
+    v1, v2 = (make_judge(profile(server, name=v, prompt_version=v)) for v in ("humdial-v1", "humdial-v2"))
+    judgment = judge_once(v1, "T3", item)
+    (call,) = server.calls
+    assert judgment.status == "ok" and [p["type"] for p in call.body["messages"][0]["content"]] == ["input_audio", "text"]
+    task = task_class("T3")()
+    assert "audio_position" not in v1.request(item, task) and v2.request(item, task)["audio_position"] == "last"
+    assert v1.cache_key(item, task) != v2.cache_key(item, task)
 
 
 def test_a_text_only_judge_sends_no_audio_and_asks_only_the_text_dimension(server: FakeJudgeServer, profile: Profile,
