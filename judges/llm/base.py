@@ -12,8 +12,9 @@ import itertools
 import random
 import re
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,11 +63,17 @@ class Transport(ABC):
 
 @dataclass
 class _Shared:
-    """State shared by a judge and its per-repeat copies: one set of clients, one replica rotation."""
+    """State shared by a judge and its per-repeat copies: one set of clients, one replica rotation, and
+    each item's rendered prompt, worked out once for its cache key and its request."""
 
     transport: Transport | None = None
     rotation: Any = field(default_factory=itertools.count)
     fatal: str | None = None
+    # The runner asks for an item's cache key and then judges it: the prompt is rendered once for both.
+    renders: OrderedDict[tuple[Any, ...], tuple[EvalItem, RenderedPrompt]] = field(default_factory=OrderedDict)
+
+
+RENDER_CACHE_SIZE = 1024
 
 
 class LLMJudge(Judge):
@@ -135,7 +142,7 @@ class LLMJudge(Judge):
         wanted = self._wanted(item, task)
         dimensions = [d.key for d in wanted]
         try:
-            prompt = self.prompts.render(task, item, wanted, audio_attached=self._sends_audio(item, wanted))
+            prompt = self._render(task, item, wanted, self._sends_audio(item, wanted))
             payload = self._audio(item) if self._sends_audio(item, wanted) else None
         except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
             return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
@@ -152,7 +159,7 @@ class LLMJudge(Judge):
         wanted = self._wanted(item, task)
         attached = self._sends_audio(item, wanted)
         try:
-            prompt = self.prompts.render(task, item, wanted, audio_attached=attached)
+            prompt = self._render(task, item, wanted, attached)
             payload = self._audio(item) if attached else None
         except (ProfileError, AudioError) as exc:
             meta: dict[str, Any] = {"judge_backend": self.backend, "model": self.config.model}
@@ -218,6 +225,7 @@ class LLMJudge(Judge):
 
     def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
         self.prompts = PromptLibrary(self.config.prompt_version, files, self.name)
+        self._shared.renders.clear()
         return True
 
     async def aclose(self) -> None:
@@ -228,8 +236,23 @@ class LLMJudge(Judge):
     # -- helpers ----------------------------------------------------------------------------------
     def _transport(self) -> Transport:
         if self._shared.transport is None:
+            if self.config.concurrency != self.concurrency:  # `score --concurrency` overrides the profile
+                self.config = replace(self.config, concurrency=self.concurrency)
             self._shared.transport = self.make_transport(self._api_key)
         return self._shared.transport
+
+    def _render(self, task: Task, item: EvalItem, wanted: list[Dimension], attached: bool) -> RenderedPrompt:
+        """The item's prompt; the one rendered for its cache key is reused when it is judged just after."""
+        key = (id(item), id(self.prompts), task.id, tuple(d.key for d in wanted), attached)
+        renders = self._shared.renders
+        hit = renders.get(key)
+        if hit is not None and hit[0] is item:  # the same object, not a new one at a reused address
+            return hit[1]
+        prompt = self.prompts.render(task, item, wanted, audio_attached=attached)
+        renders[key] = (item, prompt)
+        if len(renders) > RENDER_CACHE_SIZE:
+            renders.popitem(last=False)
+        return prompt
 
     def _wanted(self, item: EvalItem, task: Task) -> list[Dimension]:
         """This judge's dimensions, less the audio ones when the item has no audio (the runner scores those)."""

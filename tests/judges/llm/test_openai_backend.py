@@ -9,13 +9,14 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from humdial_eval.registry import task_class
 from judges.llm.samples import sample_item
 from tests.conftest import write_wav
-from tests.judges.llm.fake_server import FakeJudgeServer, Scripted
+from tests.judges.llm.fake_server import Call, FakeJudgeServer, Scripted, judge_like
 from tests.judges.llm.helpers import judge_once, make_judge
 
 GOOD_T1 = '{"scores": {"Accuracy_Completeness": 5, "Depth_Granularity": 3, "Added_Value": 1}, "rationale": "fine"}'
@@ -211,3 +212,40 @@ def test_audio_that_is_not_a_usable_wav_is_refused_not_mislabelled(server: FakeJ
     judgment = judge_once(judge, "T3", item)
     assert judgment.status == "failed" and "not sent" in judgment.meta["audio"]["sent_as"] and not server.calls
     assert ("OGG" in (judgment.error or "")) == (kind == "ogg")
+
+
+def test_the_connection_pool_is_sized_to_the_concurrency_and_reused(profile: Profile) -> None:
+    """At concurrency 3, even 24 slow requests sent at once travel over at most 3 kept-alive connections."""
+    def slow(call: Call) -> Scripted:
+        reply = judge_like(call)
+        reply.delay = 0.02
+        return reply
+
+    server = FakeJudgeServer(responder=slow, keep_alive=True).start()
+    try:
+        judge = make_judge(profile(server, concurrency=8))
+        judge.concurrency = 3  # as `score --concurrency 3` sets it: the pool follows
+        task, item = task_class("T1")(), sample_item("T1")
+
+        async def go() -> list[Any]:
+            try:  # no semaphore here: the pool alone must hold the connections to the concurrency
+                return await asyncio.gather(*(judge.for_repeat(k).judge(item, task) for k in range(24)))
+            finally:
+                await judge.aclose()
+
+        judgments = asyncio.run(go())
+    finally:
+        server.stop()
+    assert all(j.status == "ok" for j in judgments) and len(server.calls) == 24
+    assert len({call.peer for call in server.calls}) <= 3
+    assert judge.config.concurrency == 3
+
+
+def test_a_reply_of_any_shape_is_read_without_a_crash() -> None:
+    from judges.llm.openai_backend import reply_from_json
+
+    good = reply_from_json({"model": "m", "choices": [{"message": {"content": "x"}, "finish_reason": "stop"}],
+                            "usage": {"prompt_tokens": 3, "completion_tokens": 1}})
+    assert (good.text, good.served_model, good.finish_reason, good.usage) == ("x", "m", "stop", {"prompt_tokens": 3, "completion_tokens": 1})
+    for body in [{"detail": "no"}, [], "text", None, {"choices": "x"}, {"choices": [None]}, {"choices": [{"message": 5}]}]:
+        assert reply_from_json(body).text is None
