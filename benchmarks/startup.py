@@ -40,8 +40,9 @@ from benchmarks.machine import describe, load_average  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 GOALS = {"help_ratio": 6.0, "validate_sample_s": 1.0, "warm_rescore_s": 1.5}
-_SCRIPT = Path(sys.executable).parent / "humdial-eval"  # the console script a user runs
-CLI = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "humdial_eval.cli.main"]
+# ``python -m`` rather than the ``humdial-eval`` script: the same code (the script imports the same module),
+# and it runs the tree the benchmark sits in, so that a checkout of older code can be measured beside it.
+CLI = [sys.executable, "-m", "humdial_eval.cli.main"]
 
 
 def main() -> int:
