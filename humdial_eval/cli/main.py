@@ -22,13 +22,14 @@ class UserError(Exception):
     """A problem with the user's input or environment, reported as one clear line (exit 1)."""
 
 
-def build_parser(argv: Sequence[str] | None = None, *, load_all: bool = False) -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The ``humdial-eval`` parser, with only the command that ``argv`` asks for loaded.
 
     Every command is a ``humdial_eval.commands`` entry point. Loading one imports what that command
     needs (numpy, scipy, the judges...), so only the command being run (or whose ``--help`` is asked)
     is loaded; the others are listed with a help line read from their source (see
-    :func:`humdial_eval.registry.command_help`). ``load_all`` loads every command, as before.
+    :func:`humdial_eval.registry.command_help`). Without ``argv`` every command is loaded: the
+    complete parser, for tools that want all of it.
     """
     parser = argparse.ArgumentParser(
         prog="humdial-eval",
@@ -37,9 +38,9 @@ def build_parser(argv: Sequence[str] | None = None, *, load_all: bool = False) -
     parser.add_argument("--version", action="version", version=f"humdial-eval {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     entries = registry.command_registrars()
-    wanted = requested_command(sys.argv[1:] if argv is None else argv, entries)
+    wanted = None if argv is None else requested_command(argv, entries)
     for name, entry in entries.items():
-        if load_all or name == wanted:
+        if argv is None or name == wanted:
             try:
                 entry.load()(subparsers)
                 continue
@@ -64,6 +65,7 @@ def requested_command(argv: Sequence[str], names: Collection[str]) -> str | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)

@@ -104,3 +104,10 @@ def test_help_line_falls_back_to_the_docstring_and_missing_modules_get_none() ->
 ])
 def test_the_requested_command_is_the_first_word(argv: list[str], expected: str | None) -> None:
     assert requested_command(argv, {"score", "validate"}) == expected
+
+
+def test_without_argv_the_parser_is_complete() -> None:
+    from humdial_eval.cli.main import build_parser
+
+    args = build_parser().parse_args(["validate", "sub", "--testset", "ts", "--json"])
+    assert args.command == "validate" and args.json and callable(args.func)
