@@ -9,7 +9,8 @@ Each judge scores every file through the same path as ``humdial-eval score`` (th
 into worker processes), timed from the first request to the last answer, worker start-up included.
 RTF = wall-clock seconds / seconds of audio (lower is faster; 0.1 = ten times faster than real time).
 ``steady_rtf`` leaves out the first batch of each worker (which starts the worker and loads the model):
-the rate of a long run.
+the rate of a long run. ``cpu_rtf`` is the workers' CPU seconds (start-up included) per second of audio:
+on a shared machine, where a process gets a fraction of a core, it is the steadier figure.
 
 emotion2vec weights cannot be downloaded here, so the emotion2vec rows use a randomly initialised
 model with the architecture of emotion2vec_base / emotion2vec_plus_base (768-dim, 8 blocks, 12 heads,
@@ -24,6 +25,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -52,7 +54,9 @@ def main() -> int:
     parser.add_argument("--judges", default="prosody,emotion2vec")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--emotion2vec-files", type=int, help="fewer files for emotion2vec (slow on CPU); default --files")
+    parser.add_argument("--name", default="acoustic_rtf", help="result file name (benchmarks/results/NAME.json)")
     args = parser.parse_args()
+    results = RESULTS.with_name(f"{args.name}.json")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         files = make_files(folder / "audio", args.files)
@@ -66,11 +70,15 @@ def main() -> int:
                 chosen = files[: args.emotion2vec_files] if backend == "emotion2vec" and args.emotion2vec_files else files
                 seconds = sum(soundfile.info(str(f)).duration for f in chosen)
                 load_before = os.getloadavg()[0]
+                children = resource.getrusage(resource.RUSAGE_CHILDREN)
                 wall, failed, steady = time_judge(judge, chosen, args.batch_size * max(1, workers))
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, reaped by the judge's aclose
+                worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
                 steady_audio = sum(soundfile.info(str(f)).duration for f in chosen[args.batch_size * max(1, workers):])
                 runs.append({"judge": backend, "workers": workers, "batch_size": args.batch_size, "files": len(chosen),
                              "audio_s": round(seconds, 1), "wall_s": round(wall, 2), "rtf": round(wall / seconds, 4),
                              "steady_rtf": round(steady / steady_audio, 4) if steady and steady_audio else None,
+                             "worker_cpu_s": round(worker_cpu, 1), "cpu_rtf": round(worker_cpu / seconds, 4),
                              "failed": failed, "load_average_before": round(load_before, 2),
                              "load_average_after": round(os.getloadavg()[0], 2)})
                 print(json.dumps(runs[-1]), flush=True)
@@ -80,9 +88,9 @@ def main() -> int:
         "note": "2 cores shared with other jobs (see load averages); emotion2vec rows: random weights with the emotion2vec_base architecture (same compute as the real model)",
         "runs": runs,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(REPO)}")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {results.relative_to(REPO)}")
     return 0
 
 
