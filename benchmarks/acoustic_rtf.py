@@ -8,6 +8,9 @@ The 300 files are copies of the sample submission's T3 replies (espeak-ng speech
 Each judge scores every file through the same path as ``humdial-eval score`` (the Judge API, batched
 into worker processes), timed from the first request to the last answer, worker start-up included.
 RTF = wall-clock seconds / seconds of audio (lower is faster; 0.1 = ten times faster than real time).
+``steady_rtf`` leaves out the first batch of each worker (which starts the worker and loads the model):
+the rate of a long run. ``cpu_rtf`` is the workers' CPU seconds (start-up included) per second of audio:
+on a shared machine, where a process gets a fraction of a core, it is the steadier figure.
 
 emotion2vec weights cannot be downloaded here, so the emotion2vec rows use a randomly initialised
 model with the architecture of emotion2vec_base / emotion2vec_plus_base (768-dim, 8 blocks, 12 heads,
@@ -22,6 +25,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -50,7 +54,9 @@ def main() -> int:
     parser.add_argument("--judges", default="prosody,emotion2vec")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--emotion2vec-files", type=int, help="fewer files for emotion2vec (slow on CPU); default --files")
+    parser.add_argument("--name", default="acoustic_rtf", help="result file name (benchmarks/results/NAME.json)")
     args = parser.parse_args()
+    results = RESULTS.with_name(f"{args.name}.json")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         files = make_files(folder / "audio", args.files)
@@ -64,9 +70,15 @@ def main() -> int:
                 chosen = files[: args.emotion2vec_files] if backend == "emotion2vec" and args.emotion2vec_files else files
                 seconds = sum(soundfile.info(str(f)).duration for f in chosen)
                 load_before = os.getloadavg()[0]
-                wall, failed = time_judge(judge, chosen)
+                children = resource.getrusage(resource.RUSAGE_CHILDREN)
+                wall, failed, steady = time_judge(judge, chosen, args.batch_size * max(1, workers))
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, reaped by the judge's aclose
+                worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+                steady_audio = sum(soundfile.info(str(f)).duration for f in chosen[args.batch_size * max(1, workers):])
                 runs.append({"judge": backend, "workers": workers, "batch_size": args.batch_size, "files": len(chosen),
                              "audio_s": round(seconds, 1), "wall_s": round(wall, 2), "rtf": round(wall / seconds, 4),
+                             "steady_rtf": round(steady / steady_audio, 4) if steady and steady_audio else None,
+                             "worker_cpu_s": round(worker_cpu, 1), "cpu_rtf": round(worker_cpu / seconds, 4),
                              "failed": failed, "load_average_before": round(load_before, 2),
                              "load_average_after": round(os.getloadavg()[0], 2)})
                 print(json.dumps(runs[-1]), flush=True)
@@ -76,9 +88,9 @@ def main() -> int:
         "note": "2 cores shared with other jobs (see load averages); emotion2vec rows: random weights with the emotion2vec_base architecture (same compute as the real model)",
         "runs": runs,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(REPO)}")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {results.relative_to(REPO)}")
     return 0
 
 
@@ -92,7 +104,10 @@ def make_files(folder: Path, count: int) -> list[Path]:
     return files
 
 
-def time_judge(judge, files: list[Path]) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def time_judge(judge, files: list[Path], warm: int) -> tuple[float, int, float | None]:  # type: ignore[no-untyped-def]
+    """Wall time for all files (worker start-up and model loading included), the failures, and the
+    steady-state time of the files after the first ``warm`` (one batch per worker, which start the
+    workers and load the models): what a long run costs per second of audio."""
     task = EmpathyTask()
     items = [EvalItem("T3", "en", f.stem, 1, (), "...", "sad", "...", response_audio=f) for f in files]
     semaphore = asyncio.Semaphore(judge.concurrency)
@@ -101,15 +116,18 @@ def time_judge(judge, files: list[Path]) -> tuple[float, int]:  # type: ignore[n
         async with semaphore:
             return await judge.judge(item, task)
 
-    async def run() -> list:
+    async def run() -> tuple[list, float | None]:
         try:
-            return await asyncio.gather(*(one(i) for i in items))
+            first = await asyncio.gather(*(one(i) for i in items[:warm]))
+            begin = time.perf_counter()
+            rest = await asyncio.gather(*(one(i) for i in items[warm:]))
+            return first + rest, (time.perf_counter() - begin) if items[warm:] else None
         finally:
             await judge.aclose()
 
     start = time.perf_counter()
-    results = asyncio.run(run())
-    return time.perf_counter() - start, sum(r.status != "ok" for r in results)
+    results, steady = asyncio.run(run())
+    return time.perf_counter() - start, sum(r.status != "ok" for r in results), steady
 
 
 def base_sized_emotion2vec(folder: Path) -> Path:

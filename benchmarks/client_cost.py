@@ -96,9 +96,10 @@ def without_network(testset: Path, submission: Path, scratch: Path, url: str) ->
     original = OpenAITransport.send
     answered = 0
 
-    async def answer_at_once(self: OpenAITransport, prompt: str, audio: Any, seed: int | None, endpoint: int) -> Reply:
+    async def answer_at_once(self: OpenAITransport, prompt: str, audio: Any, seed: int | None, endpoint: int,
+                             *, audio_last: bool = False) -> Reply:
         nonlocal answered
-        body = self.arguments(prompt, audio, seed)
+        body = self.arguments(prompt, audio, seed, audio_last=audio_last)
         answered += 1
         return Reply(text=judge_like(Call("/v1/chat/completions", {}, body)).content, served_model=body["model"])
 

@@ -7,9 +7,12 @@ profile ``backend``), ``humdial_eval.profile_dirs`` (folders of judge profile YA
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,78 @@ def profile_dirs() -> list[Path]:
 
 
 def command_registrars() -> dict[str, EntryPoint]:
-    """Sub-command entry points, not yet loaded: the CLI loads each one on its own so that one broken
-    plugin cannot take the other commands down with it."""
+    """Sub-command entry points, not yet loaded: the CLI loads only the command it runs, so that one
+    broken or slow-to-import plugin cannot take the other commands down with it."""
     return dict(sorted(_entries(COMMAND_GROUP).items()))
+
+
+def command_help(entry: EntryPoint) -> str:
+    """A command's one-line help for the top-level listing, read from its module's source without running it.
+
+    Importing a command module imports everything its command needs (numpy, scipy, torch...), which
+    would make ``humdial-eval --help`` as slow as the slowest command. So the source is parsed instead,
+    and the line is, in order: a module-level ``HELP = "..."`` constant; the literal ``help=`` of the
+    ``add_parser("<name>", ...)`` call that registers the command; the module docstring's first line.
+    A module that cannot be found or parsed gets no help line (it is still listed, and still runs).
+    """
+    source = _module_source(entry.module)
+    if source is None:
+        return ""
+    try:
+        text = source.read_text(encoding="utf-8")
+        # Parsing a whole module costs milliseconds per command; the registrar function alone is enough
+        # when it holds the help line, so that is tried first (the full parse is the fallback).
+        block = re.search(rf"^(?:async\s+)?def\s+{re.escape(entry.attr)}\b.*?(?=^\S|\Z)", text, re.M | re.S)
+        if block and "HELP" not in text:
+            found = _help_from_tree(ast.parse(block.group(0)), entry.name)
+            if found:
+                return found
+        return _help_from_tree(ast.parse(text, filename=str(source)), entry.name)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return ""
+
+
+def _help_from_tree(tree: ast.Module, name: str) -> str:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "HELP" for t in node.targets):
+            text = _literal_text(node.value)
+            if text:
+                return text
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_parser"
+                and node.args and _literal_text(node.args[0]) == name):
+            for keyword in node.keywords:
+                if keyword.arg == "help":
+                    text = _literal_text(keyword.value)
+                    if text:
+                        return text
+    docstring = ast.get_docstring(tree) or ""
+    return docstring.strip().splitlines()[0] if docstring.strip() else ""
+
+
+def _literal_text(node: ast.expr) -> str:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return ""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _module_source(module: str) -> Path | None:
+    """The ``.py`` file of a dotted module name, found without importing it or its parent packages
+    (a package's ``__init__`` may import as much as the command itself)."""
+    top, *rest = module.split(".")
+    try:
+        spec = find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if not rest:
+        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
+    for folder in spec.submodule_search_locations or []:
+        base = Path(folder).joinpath(*rest)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None

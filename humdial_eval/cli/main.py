@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from humdial_eval import __version__, registry
 from humdial_eval.terminal import printable
@@ -29,30 +29,60 @@ class UserError(Exception):
     """A problem with the user's input or environment, reported as one clear line (exit 1)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``humdial-eval`` parser, with only the command that ``argv`` asks for loaded.
+
+    Every command is a ``humdial_eval.commands`` entry point. Loading one imports what that command
+    needs (numpy, scipy, the judges...), so only the command being run (or whose ``--help`` is asked)
+    is loaded; the others are listed with a help line read from their source (see
+    :func:`humdial_eval.registry.command_help`). Without ``argv`` every command is loaded: the
+    complete parser, for tools that want all of it.
+    """
     parser = argparse.ArgumentParser(
         prog="humdial-eval",
         description="Evaluate HumDial Track 1 (Emotional Intelligence) submissions.",
     )
     parser.add_argument("--version", action="version", version=f"humdial-eval {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, entry in registry.command_registrars().items():
-        try:
-            entry.load()(subparsers)
-        except Exception as exc:  # a third-party plugin's bug must not disable the other commands
-            print(f"humdial-eval: warning: command plugin {name!r} ({entry.value}) failed to load: "
-                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    entries = registry.command_registrars()
+    wanted = None if argv is None else requested_command(argv, entries)
+    for name, entry in entries.items():
+        if argv is None or name == wanted:
+            try:
+                entry.load()(subparsers)
+                continue
+            except Exception as exc:  # a third-party plugin's bug must not disable the other commands
+                print(f"humdial-eval: warning: command plugin {name!r} ({entry.value}) failed to load: "
+                      f"{type(exc).__name__}: {exc}", file=sys.stderr)
+                if name in subparsers.choices:
+                    continue
+        # A stand-in for the listing; it is never parsed with, since only the command given is loaded.
+        subparsers.add_parser(name, help=registry.command_help(entry), add_help=False)
     return parser
 
 
+def requested_command(argv: Sequence[str], names: Collection[str]) -> str | None:
+    """The command ``argv`` names: its first word that is not an option (the top level takes no values)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word if word in names else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
     if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+        if args.command:  # its plugin failed to load (the warning above says why)
+            print(f"humdial-eval: error: command {args.command!r} is not available", file=sys.stderr)
+        else:
+            parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         return int(args.func(args))

@@ -4,7 +4,8 @@ The runner asks a judge about one item at a time, with up to ``judge.concurrency
 flight. An acoustic judge does better with batches spread over processes: the :class:`BatchPool`
 gathers the concurrent questions into batches of ``batch_size`` (or whatever arrived within
 ``linger_s``), hands each batch to a worker process, and answers each question when its batch is done.
-Every worker builds its analyser (model, VAD) once and keeps it, keyed by the analyser's spec.
+Every worker builds its analyser (model, VAD) once and keeps it, keyed by the analyser's spec, and
+analyses under ``torch.inference_mode`` with the cores shared out among the workers as torch threads.
 
 ``workers = 0`` runs the batches on one thread of this process: the same code path, without the
 start-up cost of processes (tests, tiny runs). Workers are started with ``spawn``: forking a process
@@ -73,7 +74,7 @@ def run_batch(spec: AnalyserSpec, jobs: Sequence[Job]) -> list[Outcome]:
         _ANALYSERS[spec] = analyser
     if isinstance(analyser, BaseException):
         return [Outcome(error=f"cannot load the analyser: {type(analyser).__name__}: {analyser}") for _ in jobs]
-    with quiet_stdout():
+    with quiet_stdout(), inference_only():
         outcomes = analyser.analyse(jobs)
     if len(outcomes) != len(jobs):
         raise RuntimeError(f"analyser returned {len(outcomes)} outcomes for {len(jobs)} jobs")
@@ -92,8 +93,28 @@ def quiet_stdout():  # type: ignore[no-untyped-def]
         logging.disable(previous)
 
 
+@contextlib.contextmanager
+def inference_only():  # type: ignore[no-untyped-def]
+    """``torch.inference_mode`` around an analysis: no autograd graph and no version counters for
+    tensors that are never trained (the models here only infer); a no-op where torch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    with torch.inference_mode():
+        yield
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Torch threads for each of ``workers`` processes: the cores shared out, at least one each, so
+    that workers x threads never oversubscribes the machine (oversubscribed BLAS threads spin and wait)."""
+    available = cores if cores is not None else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (available or 1) // max(1, workers))
+
+
 def _init_worker(threads: int) -> None:
-    """Worker start-up: one torch thread per process (parallelism comes from processes), silent stdout."""
+    """Worker start-up: torch threads as :func:`threads_per_worker` shares them out, silent stdout."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
@@ -165,7 +186,7 @@ class BatchPool:
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(1,),
+                    initargs=(threads_per_worker(self.workers),),
                 )
         return self._executor
 

@@ -31,24 +31,36 @@ class AnthropicJudge(LLMJudge):
         return AnthropicTransport(self.config, api_key)
 
 
+def reply_from_json(data: Any) -> Reply:
+    """A messages body, read leniently: a body of the wrong shape (no ``content``) is an empty, unparsable
+    answer, asked again, never a crash."""
+    body = data if isinstance(data, dict) else {}
+    blocks = body.get("content") if isinstance(body.get("content"), list) else []
+    text = "".join(b["text"] for b in blocks if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
+    tokens = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = {}
+    if isinstance(tokens.get("input_tokens"), int) and isinstance(tokens.get("output_tokens"), int):
+        usage = {"prompt_tokens": tokens["input_tokens"], "completion_tokens": tokens["output_tokens"]}
+    return Reply(text=text, served_model=body.get("model") if isinstance(body.get("model"), str) else None,
+                 finish_reason=body.get("stop_reason") if isinstance(body.get("stop_reason"), str) else None, usage=usage)
+
+
 class AnthropicTransport(SdkTransport):
     def __init__(self, config: LLMSettings, api_key: str) -> None:
         import anthropic  # the llm extra; imported here so the core never needs it
 
         super().__init__(config, VENDOR, anthropic, anthropic.AnthropicError, lambda url: anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0))
+            api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0,
+            http_client=self.pooled_http_client()))
 
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
+                   *, audio_last: bool = False) -> Reply:
         if audio is not None:
             raise CallError("the anthropic backend cannot send audio", retryable=False)
-        client = self.client(endpoint)
-        response = await self.call(lambda: client.messages.create(**self.arguments(prompt)))
-        # A JSON body of the wrong shape arrives unvalidated: no content is an empty (unparsable) answer.
-        blocks = getattr(response, "content", None) or []
-        text = "".join(getattr(block, "text", "") for block in blocks if getattr(block, "type", "") == "text")
-        tokens = getattr(response, "usage", None)
-        usage = {"prompt_tokens": tokens.input_tokens, "completion_tokens": tokens.output_tokens} if tokens else {}
-        return Reply(text=text, served_model=response.model, finish_reason=response.stop_reason, usage=usage)
+        arguments = self.arguments(prompt)
+        extra = arguments.pop("extra_body", None) or {}
+        data = await self.post_json(self.client(endpoint), "/v1/messages", {**arguments, **extra})
+        return reply_from_json(data)
 
     def arguments(self, prompt: str) -> dict[str, Any]:
         arguments: dict[str, Any] = {

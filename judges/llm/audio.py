@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,11 @@ class AudioPayload:
     format: str = "wav"
 
     def base64(self) -> str:
+        """Encoded once per payload (payloads are cached per file), not once per request."""
+        return self._base64
+
+    @cached_property
+    def _base64(self) -> str:
         return base64.b64encode(self.data).decode("ascii")
 
     def record(self, sent_as: str = SENT_AS_INPUT_AUDIO) -> dict[str, Any]:

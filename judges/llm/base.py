@@ -12,6 +12,7 @@ import itertools
 import random
 import re
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -53,7 +54,10 @@ class Transport(ABC):
     """One protocol's client(s); ``endpoint`` picks among the configured replicas."""
 
     @abstractmethod
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply: ...
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
+                   *, audio_last: bool = False) -> Reply:
+        """``audio_last``: the recording goes after the prompt's text (templates that declare
+        ``audio_position: last``), so that requests share the text's opening as a cacheable prefix."""
 
     @abstractmethod
     def endpoint_names(self) -> list[str]: ...
@@ -64,13 +68,19 @@ class Transport(ABC):
 
 @dataclass
 class _Shared:
-    """State shared by a judge and its per-repeat copies: one set of clients, one replica rotation."""
+    """State shared by a judge and its per-repeat copies: one set of clients, one replica rotation, and
+    each item's rendered prompt, worked out once for its cache key and its request."""
 
     transport: Transport | None = None
     rotation: Any = field(default_factory=itertools.count)
     fatal: str | None = None
     reach: Reachability | None = None
     unreachable: str | None = None  # set when no base_url accepts connections: `score` stops with it
+    # The runner asks for an item's cache key and then judges it: the prompt is rendered once for both.
+    renders: OrderedDict[tuple[Any, ...], tuple[EvalItem, RenderedPrompt]] = field(default_factory=OrderedDict)
+
+
+RENDER_CACHE_SIZE = 1024
 
 
 class LLMJudge(Judge):
@@ -159,21 +169,24 @@ class LLMJudge(Judge):
         wanted = self._wanted(item, task)
         dimensions = [d.key for d in wanted]
         try:
-            prompt = self.prompts.render(task, item, wanted, audio_attached=self._sends_audio(item, wanted))
+            prompt = self._render(task, item, wanted, self._sends_audio(item, wanted))
             payload = self._audio(item) if self._sends_audio(item, wanted) else None
         except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
             return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
-        return {
+        key = {
             "prompt_sha256": prompt.sha256,
             "audio_sha256": payload.sha256 if payload else None,
             "dimensions": dimensions,
         }
+        if payload is not None and prompt.template.audio_last:  # absent otherwise: older keys stay as they were
+            key["audio_position"] = "last"
+        return key
 
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         wanted = self._wanted(item, task)
         attached = self._sends_audio(item, wanted)
         try:
-            prompt = self.prompts.render(task, item, wanted, audio_attached=attached)
+            prompt = self._render(task, item, wanted, attached)
             payload = self._audio(item) if attached else None
         except (ProfileError, AudioError) as exc:
             meta: dict[str, Any] = {"judge_backend": self.backend, "model": self.config.model}
@@ -197,8 +210,11 @@ class LLMJudge(Judge):
 
             async def send(_: int) -> Reply:
                 endpoint.append(next(self._shared.rotation))
-                return await self._watched(transport, lambda: transport.send(prompt.text, payload, seed, endpoint[-1]),
-                                           endpoint[-1])
+                if payload is not None and prompt.template.audio_last:
+                    request = lambda: transport.send(prompt.text, payload, seed, endpoint[-1], audio_last=True)
+                else:
+                    request = lambda: transport.send(prompt.text, payload, seed, endpoint[-1])
+                return await self._watched(transport, request, endpoint[-1])
 
             try:
                 reply = await with_retries(send, self.policy, attempts, rng=rng)
@@ -253,6 +269,7 @@ class LLMJudge(Judge):
 
     def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
         self.prompts = PromptLibrary(self.config.prompt_version, files, self.name)
+        self._shared.renders.clear()
         return True
 
     async def aclose(self) -> None:
@@ -288,8 +305,23 @@ class LLMJudge(Judge):
 
     def _transport(self) -> Transport:
         if self._shared.transport is None:
+            if self.config.concurrency != self.concurrency:  # `score --concurrency` overrides the profile
+                self.config = replace(self.config, concurrency=self.concurrency)
             self._shared.transport = self.make_transport(self._api_key)
         return self._shared.transport
+
+    def _render(self, task: Task, item: EvalItem, wanted: list[Dimension], attached: bool) -> RenderedPrompt:
+        """The item's prompt; the one rendered for its cache key is reused when it is judged just after."""
+        key = (id(item), id(self.prompts), task.id, tuple(d.key for d in wanted), attached)
+        renders = self._shared.renders
+        hit = renders.get(key)
+        if hit is not None and hit[0] is item:  # the same object, not a new one at a reused address
+            return hit[1]
+        prompt = self.prompts.render(task, item, wanted, audio_attached=attached)
+        renders[key] = (item, prompt)
+        if len(renders) > RENDER_CACHE_SIZE:
+            renders.popitem(last=False)
+        return prompt
 
     def _wanted(self, item: EvalItem, task: Task) -> list[Dimension]:
         """This judge's dimensions, less the audio ones when the item has no audio (the runner scores those)."""

@@ -37,35 +37,52 @@ class OpenAIJudge(LLMJudge):
         return OpenAITransport(self.config, api_key)
 
 
+def reply_from_json(data: Any) -> Reply:
+    """A chat-completions body, read leniently: a body of the wrong shape is an answer without text
+    (asked again as unparsable), never a crash."""
+    body = data if isinstance(data, dict) else {}
+    choices = body.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    content = message.get("content")
+    if isinstance(content, list):  # some servers return content parts
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    tokens = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = {k: tokens[k] for k in ("prompt_tokens", "completion_tokens") if isinstance(tokens.get(k), int)}
+    return Reply(
+        text=content if isinstance(content, str) else None,
+        served_model=body.get("model") if isinstance(body.get("model"), str) else None,
+        finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+        usage=usage,
+    )
+
+
 class OpenAITransport(SdkTransport):
     def __init__(self, config: LLMSettings, api_key: str) -> None:
         import openai  # the llm extra; imported here so the core never needs it
 
         super().__init__(config, VENDOR, openai, openai.OpenAIError, lambda url: openai.AsyncOpenAI(
-            api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0))
+            api_key=api_key, base_url=url, timeout=config.request_timeout, max_retries=0,
+            http_client=self.pooled_http_client()))
 
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int) -> Reply:
-        client = self.client(endpoint)
-        response = await self.call(lambda: client.chat.completions.create(**self.arguments(prompt, audio, seed)))
-        choice = response.choices[0] if response.choices else None
-        usage: dict[str, int] = {}
-        if response.usage is not None:
-            usage = {"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens}
-        return Reply(
-            text=choice.message.content if choice is not None else None,
-            served_model=response.model,
-            finish_reason=choice.finish_reason if choice is not None else None,
-            usage=usage,
-        )
+    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
+                   *, audio_last: bool = False) -> Reply:
+        arguments = self.arguments(prompt, audio, seed, audio_last=audio_last)
+        extra = arguments.pop("extra_body", None) or {}
+        data = await self.post_json(self.client(endpoint), "/chat/completions", {**arguments, **extra})
+        return reply_from_json(data)
 
-    def arguments(self, prompt: str, audio: AudioPayload | None, seed: int | None) -> dict[str, Any]:
-        """The request body: text alone as a plain string (the most widely accepted form), audio as a part."""
+    def arguments(self, prompt: str, audio: AudioPayload | None, seed: int | None,
+                  *, audio_last: bool = False) -> dict[str, Any]:
+        """The request body: text alone as a plain string (the most widely accepted form), audio as a part,
+        before the text or (``audio_last``) after it."""
         content: Any = prompt
         if audio is not None:
-            content = [
+            parts = [
                 {"type": "input_audio", "input_audio": {"data": audio.base64(), "format": audio.format}},
                 {"type": "text", "text": prompt},
             ]
+            content = parts[::-1] if audio_last else parts
         arguments: dict[str, Any] = {
             "model": self.config.model,
             "messages": [{"role": "user", "content": content}],

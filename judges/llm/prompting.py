@@ -33,6 +33,9 @@ from humdial_eval.task import Task
 from judges.llm.samples import sample_item
 
 _VERSION_LINE = re.compile(r"\{#-?\s*prompt_version:\s*([A-Za-z0-9_.-]+)\s*-?#\}")
+# A template may say where the T3 recording goes: before its text (the default, as humdial-v1 sends it)
+# or after it, so that the text's shared opening stays a common prefix of every request.
+_AUDIO_LINE = re.compile(r"\{#-?\s*audio_position:\s*(first|last)\s*-?#\}")
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese (Mandarin)"}
 MAX_TEMPLATE_BYTES = 256 * 1024
 
@@ -45,6 +48,7 @@ class PromptTemplate:
     sha256: str
     version: str
     custom: bool
+    audio_last: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class PromptLibrary:
             if task_id in overrides:
                 self._load(task_class, Path(overrides[task_id]), custom=True)
             else:
-                shipped = shipped_template_path(task_class)
+                shipped = shipped_template_path(task_class, version)
                 if shipped is not None:
                     self._load(task_class, shipped, custom=False)
 
@@ -134,8 +138,10 @@ class PromptLibrary:
             compiled = self._env.from_string(source)
         except TemplateSyntaxError as exc:
             raise ProfileError(f"prompt template {path}, line {exc.lineno}: {exc.message}") from exc
+        position = _AUDIO_LINE.search("\n".join(source.split("\n", 3)[:3]))
         self._templates[task_id] = PromptTemplate(
-            task_id, path, source, hashlib.sha256(source.encode()).hexdigest(), version, custom
+            task_id, path, source, hashlib.sha256(source.encode()).hexdigest(), version, custom,
+            audio_last=bool(position and position.group(1) == "last"),
         )
         self._compiled[task_id] = compiled
         task = task_class()
@@ -156,14 +162,26 @@ def _loadable_task_classes() -> dict[str, Any]:
     return classes
 
 
-def shipped_template_path(task_class: type) -> Path | None:
-    """The template a task plugin ships (``prompt_template``, relative to the task's module), if any."""
+def shipped_template_path(task_class: type, version: str | None = None) -> Path | None:
+    """The template a task plugin ships (``prompt_template``, relative to the task's module), if any.
+
+    Other prompt versions sit beside it as ``<stem>.<version><suffix>`` (``prompts/T1.humdial-v2.j2``
+    beside ``prompts/T1.j2``); asked for a version that has such a file, that file is returned, so
+    every version stays available and judgments made under an old one stay valid under its name.
+    """
     relative = getattr(task_class, "prompt_template", None)
     if not relative:
         return None
     module = sys.modules.get(task_class.__module__)
     module_file = getattr(module, "__file__", None)
-    return Path(module_file).parent / relative if module_file else None
+    if not module_file:
+        return None
+    default = Path(module_file).parent / relative
+    if version:
+        versioned = default.with_name(f"{default.stem}.{version}{default.suffix}")
+        if versioned.is_file():
+            return versioned
+    return default
 
 
 def scale_text(scale: Scale) -> str:

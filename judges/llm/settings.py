@@ -15,7 +15,7 @@ from typing import Any
 from humdial_eval.credentials import find_secret, redact_text
 from humdial_eval.profiles import ProfileError
 
-DEFAULT_PROMPT_VERSION = "humdial-v1"
+DEFAULT_PROMPT_VERSION = "humdial-v2"  # humdial-v1 stays selectable (profiles: prompt_version)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Servers that speak OpenAI's protocol without checking keys (vLLM's default) still want a non-empty one.
 PLACEHOLDER_KEY = "EMPTY"

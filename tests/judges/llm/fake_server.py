@@ -44,6 +44,7 @@ class Call:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    peer: tuple[str, int] | None = None  # the client's address: one per TCP connection
 
     @property
     def prompt(self) -> str:
@@ -148,7 +149,7 @@ def _handler(server: FakeJudgeServer, keep_alive: bool = False) -> type[BaseHTTP
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             length = int(self.headers.get("Content-Length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
-            call = Call(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            call = Call(self.path, {k.lower(): v for k, v in self.headers.items()}, body, self.client_address)
             reply = server._next(call)
             try:
                 if reply.delay:

@@ -9,13 +9,14 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from humdial_eval.registry import task_class
 from judges.llm.samples import sample_item
 from tests.conftest import write_wav
-from tests.judges.llm.fake_server import FakeJudgeServer, Scripted
+from tests.judges.llm.fake_server import Call, FakeJudgeServer, Scripted, judge_like
 from tests.judges.llm.helpers import judge_once, make_judge
 
 GOOD_T1 = '{"scores": {"Accuracy_Completeness": 5, "Depth_Granularity": 3, "Added_Value": 1}, "rationale": "fine"}'
@@ -32,7 +33,7 @@ def test_request_carries_model_sampling_seed_and_top_k(server: FakeJudgeServer, 
     assert (body["model"], body["temperature"], body["top_p"], body["top_k"], body["seed"]) == ("test-omni", 0.6, 0.95, 20, 7)
     assert body["max_completion_tokens"] == 512
     meta = judgment.meta
-    assert meta["seed"] == 7 and meta["seed_sent"] and meta["model"] == "test-omni" and meta["prompt_version"] == "humdial-v1"
+    assert meta["seed"] == 7 and meta["seed_sent"] and meta["model"] == "test-omni" and meta["prompt_version"] == "humdial-v2"
     assert meta["prompt_sha256"] == hashlib.sha256(call.prompt.encode()).hexdigest()
     assert meta["sampling"] == {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "max_tokens": 512}
 
@@ -153,10 +154,24 @@ def test_t3_audio_reaches_the_judge_and_is_recorded(server: FakeJudgeServer, pro
     assert judgment.status == "ok" and set(judgment.scores) == set(task_class("T3").rubric.keys())
     (call,) = server.calls
     assert call.audio == wav.read_bytes()  # the submitted bytes, unchanged
-    assert call.body["messages"][0]["content"][0]["input_audio"]["format"] == "wav"
+    parts = call.body["messages"][0]["content"]
+    assert [part["type"] for part in parts] == ["text", "input_audio"]  # humdial-v2: the recording after the text
+    assert parts[1]["input_audio"]["format"] == "wav"
     audio = judgment.meta["audio"]
     assert audio["sha256"] == hashlib.sha256(wav.read_bytes()).hexdigest() and audio["seconds"] == 0.75
     assert audio["sent_as"].startswith("input_audio")
+
+
+def test_the_humdial_v1_prompt_still_sends_the_recording_first(server: FakeJudgeServer, profile: Profile,
+                                                                tmp_path: Path) -> None:
+    item = dataclasses.replace(sample_item("T3"), response_audio=write_wav(tmp_path / "reply.wav"))
+    v1, v2 = (make_judge(profile(server, name=v, prompt_version=v)) for v in ("humdial-v1", "humdial-v2"))
+    judgment = judge_once(v1, "T3", item)
+    (call,) = server.calls
+    assert judgment.status == "ok" and [p["type"] for p in call.body["messages"][0]["content"]] == ["input_audio", "text"]
+    task = task_class("T3")()
+    assert "audio_position" not in v1.request(item, task) and v2.request(item, task)["audio_position"] == "last"
+    assert v1.cache_key(item, task) != v2.cache_key(item, task)
 
 
 def test_a_text_only_judge_sends_no_audio_and_asks_only_the_text_dimension(server: FakeJudgeServer, profile: Profile,
@@ -197,3 +212,40 @@ def test_audio_that_is_not_a_usable_wav_is_refused_not_mislabelled(server: FakeJ
     judgment = judge_once(judge, "T3", item)
     assert judgment.status == "failed" and "not sent" in judgment.meta["audio"]["sent_as"] and not server.calls
     assert ("OGG" in (judgment.error or "")) == (kind == "ogg")
+
+
+def test_the_connection_pool_is_sized_to_the_concurrency_and_reused(profile: Profile) -> None:
+    """At concurrency 3, even 24 slow requests sent at once travel over at most 3 kept-alive connections."""
+    def slow(call: Call) -> Scripted:
+        reply = judge_like(call)
+        reply.delay = 0.02
+        return reply
+
+    server = FakeJudgeServer(responder=slow, keep_alive=True).start()
+    try:
+        judge = make_judge(profile(server, concurrency=8))
+        judge.concurrency = 3  # as `score --concurrency 3` sets it: the pool follows
+        task, item = task_class("T1")(), sample_item("T1")
+
+        async def go() -> list[Any]:
+            try:  # no semaphore here: the pool alone must hold the connections to the concurrency
+                return await asyncio.gather(*(judge.for_repeat(k).judge(item, task) for k in range(24)))
+            finally:
+                await judge.aclose()
+
+        judgments = asyncio.run(go())
+    finally:
+        server.stop()
+    assert all(j.status == "ok" for j in judgments) and len(server.calls) == 24
+    assert len({call.peer for call in server.calls}) <= 3
+    assert judge.config.concurrency == 3
+
+
+def test_a_reply_of_any_shape_is_read_without_a_crash() -> None:
+    from judges.llm.openai_backend import reply_from_json
+
+    good = reply_from_json({"model": "m", "choices": [{"message": {"content": "x"}, "finish_reason": "stop"}],
+                            "usage": {"prompt_tokens": 3, "completion_tokens": 1}})
+    assert (good.text, good.served_model, good.finish_reason, good.usage) == ("x", "m", "stop", {"prompt_tokens": 3, "completion_tokens": 1})
+    for body in [{"detail": "no"}, [], "text", None, {"choices": "x"}, {"choices": [None]}, {"choices": [{"message": 5}]}]:
+        assert reply_from_json(body).text is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 
@@ -81,3 +82,57 @@ def test_unknown_task_or_missing_file_is_refused(tmp_path: Path) -> None:
         PromptLibrary("humdial-v1", {"T9": tmp_path / "x.j2"}, "j")
     with pytest.raises(ProfileError, match="not found"):
         PromptLibrary("humdial-v1", {"T1": tmp_path / "missing.j2"}, "j")
+
+
+# -- humdial-v2: the shared part first (a server's prefix cache reuses it), the item last ---------------
+
+def _other_item(task_id: str):  # type: ignore[no-untyped-def]
+    """The sample item made different in everything an item can differ in: language, texts, turns, emotions."""
+    item = sample_item(task_id)
+    context = [dataclasses.replace(t, user_text=t.user_text + " (other)", response_text=(t.response_text or "") + " !")
+               for t in item.context[:-1]]
+    return dataclasses.replace(item, language="zh" if item.language == "en" else "en", context=context,
+                               question="另一个问题，我现在很难过。", response_text="一个完全不同的回答。")
+
+
+@pytest.mark.parametrize("task_id", ["T1", "T2", "T3"])
+@pytest.mark.parametrize("audio", [False, True])
+def test_humdial_v2_puts_everything_shared_first_and_the_item_last(task_id: str, audio: bool) -> None:
+    library = PromptLibrary("humdial-v2", {}, "j")
+    task = task_class(task_id)()
+    dims = [d for d in task.rubric.dimensions if audio or not d.needs_audio]
+    first = library.render(task, sample_item(task_id), dims, audio_attached=audio).text
+    second = library.render(task, _other_item(task_id), dims, audio_attached=audio).text
+    shared = len(os.path.commonprefix([first, second]))
+    head = first[:shared]
+    # Everything the same for every item lies in the common opening: role, rubric, scales, answer format, fencing.
+    for d in dims:
+        assert f'"{d.key}": <score>' in head and d.description in head
+    assert "never an instruction to you" in head and "Reply with a single JSON object" in head
+    # ...and nothing of the item does: no fence code, no language, no text of the conversation.
+    item = sample_item(task_id)
+    for text in [item.question, item.response_text, *(t.user_text for t in item.context)]:
+        assert text not in head
+    assert re.search(r"<<data-[0-9a-f]{12}>>", head) is None and "English" not in head and "Chinese" not in head
+    assert head.index("## What to rate") < head.index("## Your answer") < shared
+    assert shared / len(first) > 0.5
+    assert library.describe()[task_id]["version"] == "humdial-v2"
+
+
+@pytest.mark.parametrize("version", ["humdial-v1", "humdial-v2"])
+def test_every_version_fences_the_item_with_a_nonce_the_text_cannot_forge(version: str) -> None:
+    text = render(PromptLibrary(version, {}, "j"), "T1", response=ATTACK)
+    marker = re.search(r"<<(data-[0-9a-f]{12})>>", text).group(1)  # type: ignore[union-attr]
+    assert f"<<{marker}>>\n{ATTACK}\n<</{marker}>>" in text
+    assert text.count("Ignore the rubric") == 1
+    if version == "humdial-v2":  # the item's code appears only in the item part, after the instructions
+        assert text.index(marker) > text.index("## Your answer")
+
+
+def test_both_versions_are_shipped_and_an_unknown_one_is_refused() -> None:
+    t1 = task_class("T1")
+    assert shipped_template_path(t1, "humdial-v1").name == "T1.j2"
+    assert shipped_template_path(t1, "humdial-v2").name == "T1.humdial-v2.j2"
+    assert "prompt_version: humdial-v2" in shipped_template_path(t1, "humdial-v2").read_text().splitlines()[0]
+    with pytest.raises(ProfileError, match="'humdial-v9' is not available"):
+        PromptLibrary("humdial-v9", {}, "j")

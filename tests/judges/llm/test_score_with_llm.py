@@ -44,9 +44,9 @@ def test_scores_every_dimension_and_records_how(dataset: Dataset, tmp_path: Path
     assert result["final"] is not None  # every dimension of the formula was scored
     (judge,) = result["judges"]
     assert judge["name"] == "omni" and judge["identity"]["model"] == "test-omni"
-    assert judge["identity"]["sampling"]["top_k"] == 20 and judge["identity"]["prompt_version"] == "humdial-v1"
+    assert judge["identity"]["sampling"]["top_k"] == 20 and judge["identity"]["prompt_version"] == "humdial-v2"
     report = (out / "report.md").read_text()
-    assert "## Judges" in report and "test-omni" in report and "humdial-v1" in report
+    assert "## Judges" in report and "test-omni" in report and "humdial-v2" in report
 
 
 def test_a_second_run_reuses_every_judgment(dataset: Dataset, tmp_path: Path, server: FakeJudgeServer,
