@@ -5,7 +5,9 @@ that backoff cures: retried with the normal policy, a run of 900 items against a
 never started would spend minutes before saying anything. Each base_url that refused
 :data:`REFUSALS_BEFORE_DOWN` connections in a row, with no answer in between, counts as down; when all
 are down the judge stops with one message naming them. Any answer from a server, even an HTTP
-error, shows it is there and resets its count.
+error, shows it is there and resets its count. Once any server has answered, refusals no longer stop the
+judge: a server that went away mid-run (a restart, a replica rolled over) is an outage, retried with the
+normal backoff like a 503, so a long run is not thrown away because its server came back a minute late.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Reachability:
     urls: list[str]
     refusals: dict[int, int] = field(default_factory=dict)
     reasons: dict[int, str] = field(default_factory=dict)
+    ever_answered: bool = False
 
     def refused(self, endpoint: int, reason: str) -> None:
         index = endpoint % len(self.urls)
@@ -57,10 +60,12 @@ class Reachability:
         self.reasons[index] = reason
 
     def answered(self, endpoint: int) -> None:
+        self.ever_answered = True
         self.refusals.pop(endpoint % len(self.urls), None)
 
     def all_down(self) -> bool:
-        return all(self.refusals.get(index, 0) >= REFUSALS_BEFORE_DOWN for index in range(len(self.urls)))
+        """True when no server was ever there: every base_url refused in a row and none has ever answered."""
+        return not self.ever_answered and all(self.refusals.get(index, 0) >= REFUSALS_BEFORE_DOWN for index in range(len(self.urls)))
 
     def message(self) -> str:
         listed = "; ".join(f"{redact_text(url)} ({self.reasons.get(i, 'cannot connect')})" for i, url in enumerate(self.urls))

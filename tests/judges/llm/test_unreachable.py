@@ -73,13 +73,20 @@ def test_only_connection_failures_count_and_an_answer_resets() -> None:
         assert cannot_connect(outer) == "connection refused"
     assert cannot_connect(TimeoutError("read timed out")) is None
     assert cannot_connect(ConnectionResetError()) is None  # a server that dropped us is there
-    reach = Reachability(["http://a/v1", "http://b/v1"])
+    never_there = Reachability(["http://a/v1", "http://b/v1"])
     for _ in range(REFUSALS_BEFORE_DOWN):
-        reach.refused(0, "connection refused")
-    reach.refused(1, "connection refused")
-    reach.answered(1)
+        never_there.refused(0, "connection refused")
     for _ in range(REFUSALS_BEFORE_DOWN - 1):
-        reach.refused(1, "connection refused")
+        never_there.refused(1, "connection refused")
+    assert not never_there.all_down()
+    never_there.refused(1, "host name not found")
+    assert never_there.all_down() and "http://b/v1 (host name not found)" in never_there.message()
+
+
+def test_a_server_that_answered_once_and_went_away_is_an_outage_not_a_stop() -> None:
+    """A restart mid-run refuses connections for a while: that is retried with backoff, never a stop."""
+    reach = Reachability(["http://a/v1"])
+    reach.answered(0)
+    for _ in range(REFUSALS_BEFORE_DOWN * 10):
+        reach.refused(0, "connection refused")
     assert not reach.all_down()
-    reach.refused(1, "host name not found")
-    assert reach.all_down() and "http://b/v1 (host name not found)" in reach.message()
