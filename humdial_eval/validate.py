@@ -16,7 +16,7 @@ from humdial_eval.audio_check import check_content, check_wav
 from humdial_eval.protocol import reply_cap
 from humdial_eval.dialogue import Dialogue, DialogueFile, Submission, TestSet
 from humdial_eval.issues import IssueLog, Severity
-from humdial_eval.loading import load_submission, load_testset
+from humdial_eval.loading import MAX_JUDGED_CHARS, load_submission, load_testset
 from humdial_eval.task import Task
 
 _RESPONSE_WAV = re.compile(r"(?P<dialogue>.+)_(?P<turn>[0-9]+)_response\.wav")
@@ -144,7 +144,8 @@ def _check_dialogue(
         cap = reply_cap(gold.language)
         length = len((turn.response_text or "").strip())
         if length > cap and (evaluated is None or gold_turn.turn_id <= evaluated.turn_id):
-            issues.add("response_too_long", f"response_text has {length} characters, over the {gold.language} cap of "
+            shown = f"over {MAX_JUDGED_CHARS}" if len(turn.response_text or "") >= MAX_JUDGED_CHARS else str(length)
+            issues.add("response_too_long", f"response_text has {shown} characters, over the {gold.language} cap of "
                        f"{cap}; the item scores the minimum without being sent to a judge",
                        turn_id=turn.turn_id, field="response_text", **where)
         if needs_audio and is_evaluated:

@@ -97,7 +97,7 @@ def test_a_judge_refusing_an_over_long_reply_scores_it_the_minimum_as_a_submissi
     dataset.rewrite("en", "T1", lambda records: records[0]["turns"][-1].update(response_text=padded))
 
     def small_context(call: Call) -> Scripted:
-        if len(call.prompt) > 4000:
+        if padded.strip() in call.prompt:  # only the padded prompt is over this judge's context
             return Scripted(status=400, body={"error": {"message": "maximum context length exceeded"}})
         return judge_like(call)
 

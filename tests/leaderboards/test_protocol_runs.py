@@ -56,7 +56,7 @@ def test_submission_faults_scored_the_minimum_count_on_the_board_as_in_the_summa
 
     dataset.rewrite("en", "T1", lambda records: records[0]["turns"][-1].update(response_text="Padded. " * 300))
     server = FakeJudgeServer(responder=lambda call: Scripted(status=400, body={"error": {"message": "too long"}})
-                             if len(call.prompt) > 4000 else judge_like(call)).start()
+                             if "Padded. Padded." in call.prompt else judge_like(call)).start()
     try:
         profile = tmp_path / "j.yaml"
         profile.write_text(yaml.safe_dump({"backend": "openai", "model": "m", "audio": True, "base_url": server.url,
