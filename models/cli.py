@@ -15,7 +15,8 @@ from humdial_eval.profiles import DEFAULT_PROFILE
 def register_generate(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("generate", help="run a spoken dialogue model over a test set and write a submission")
     _add_generation_arguments(parser, "output folder (gets HD-Track1/ and generation/; a rerun resumes)")
-    parser.set_defaults(func=run_generate)
+    parser.set_defaults(func=run_generate,
+                        interrupt_note="finished turns are saved in the journal; the same command resumes")
 
 
 def register_run(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,8 @@ def register_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the judgment store")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")
     parser.add_argument("--t3-turn-rule", default="second_non_neutral", help="which T3 turn is evaluated (as for `score`)")
-    parser.set_defaults(func=run_run)
+    parser.set_defaults(func=run_run,
+                        interrupt_note="finished turns and judgments are saved; the same command resumes")
 
 
 def _add_generation_arguments(parser: argparse.ArgumentParser, out_help: str) -> None:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import soundfile
 
 from humdial_eval.cli.main import main
@@ -219,3 +220,16 @@ def test_the_supplementary_tasks_are_generated_too_and_t5_is_spoken(tmp_path: Pa
               if r.body.get("modalities") == ["text", "audio"]}
     assert spoken == {"t3", "t5"}  # the tasks whose plugins judge response audio
     assert any((out / "HD-Track1" / lang / "HD-Track1-T5").is_dir() for lang in ("en", "zh"))
+
+
+def test_an_interrupted_generate_says_its_turns_are_kept(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import models.cli
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models.cli, "run_generate", interrupted)
+    assert main(["generate", "--model", "m", "--testset", "t", "--out", "o"]) == 130
+    err = capsys.readouterr().err
+    assert "journal" in err and "store" not in err
