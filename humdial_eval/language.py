@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -63,10 +64,17 @@ def _cached_model(compressed: Path):  # type: ignore[no-untyped-def]
                     os.unlink(tmp.name)
                     raise
             os.replace(tmp.name, copy)  # whole or not at all: a concurrent or killed run never sees half a model
+    except (OSError, lzma.LZMAError, EOFError):
+        return None
+    try:
         with np.load(copy, allow_pickle=False) as data:
             return (data["ptc"], data["pc"], data["classes"].tolist(), _to_array(data["nextmove"]),
                     _to_array(data["nextmove_row"]), data["out_feat"].tolist())
-    except (OSError, ValueError, KeyError, lzma.LZMAError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        try:  # a damaged copy (a full disk, an edit): the next run makes it again
+            copy.unlink()
+        except OSError:
+            pass
         return None
 
 
