@@ -99,9 +99,14 @@ def check_content(path: Path, text: str | None, language: str) -> list[AudioProb
     try:
         with soundfile.SoundFile(str(path)) as handle:
             rate = handle.samplerate
-            for block in handle.blocks(blocksize=1 << 16, dtype="float64", always_2d=True):
+            buffer = np.empty((1 << 16, handle.channels), dtype="float64")  # one buffer, not a copy per block
+            for block in handle.blocks(out=buffer):
                 frames += block.shape[0]
                 finite = np.isfinite(block)
+                if finite.all():  # the usual case: no masked copy of the block
+                    if block.size:
+                        peak = max(peak, float(np.abs(block).max()))
+                    continue
                 non_finite += int(block.size - int(finite.sum()))
                 if finite.any():
                     peak = max(peak, float(np.abs(block[finite]).max()))

@@ -7,6 +7,8 @@ Submission: ``HD-Track1/{zh,en}/HD-Track1-T{n}.jsonl`` + ``HD-Track1-T3/{dialogu
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -41,13 +43,54 @@ def collection_root(path: Path, folder: str) -> Path:
     return path
 
 
+_resolved_dirs: dict[Path, Path] | None = None  # set only inside ``resolving_once()``
+
+
+@contextmanager
+def resolving_once() -> Iterator[None]:
+    """Within the block, ``is_inside`` resolves each folder once (the root and every audio folder), not
+    once per file: loading a full-size set checks thousands of files in a handful of folders, and a full
+    ``resolve()`` walks every component of the path each time. Only folders are remembered, and only for
+    the block (one load), so a link made between two loads is still seen."""
+    global _resolved_dirs
+    outer = _resolved_dirs
+    _resolved_dirs = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _resolved_dirs = outer
+
+
+def _resolve(path: Path) -> Path:
+    """``path.resolve()``; inside ``resolving_once()`` a file that is not itself a link is its resolved
+    folder plus its name, which is what ``resolve()`` returns for it."""
+    cache = _resolved_dirs
+    if cache is None or path.name in ("", ".", "..") or os.path.islink(path):
+        return path.resolve()
+    folder = path.parent
+    resolved = cache.get(folder)
+    if resolved is None:
+        resolved = cache[folder] = folder.resolve()
+    return resolved / path.name
+
+
 def is_inside(path: Path, root: Path) -> bool:
     """True when ``path``, with symlinks and ``..`` resolved, lies under ``root``."""
     try:
-        path.resolve().relative_to(root.resolve())
+        _resolve(path).relative_to(_resolve_root(root))
     except ValueError:
         return False
     return True
+
+
+def _resolve_root(root: Path) -> Path:
+    cache = _resolved_dirs
+    if cache is None:
+        return root.resolve()
+    resolved = cache.get(root)
+    if resolved is None:
+        resolved = cache[root] = root.resolve()
+    return resolved
 
 
 def describe_contents(root: Path, folder: str, limit: int = 8) -> str:

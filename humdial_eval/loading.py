@@ -66,6 +66,13 @@ def load_submission(
 def _load_collection(
     collection: DialogueCollection, kind: Kind, issues: IssueLog, tasks: list[str], languages: list[str]
 ) -> None:
+    with layout.resolving_once():
+        _load_files(collection, kind, issues, tasks, languages)
+
+
+def _load_files(
+    collection: DialogueCollection, kind: Kind, issues: IssueLog, tasks: list[str], languages: list[str]
+) -> None:
     for language in languages:
         for task in tasks:
             file = layout.task_file(collection.root, language, task)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from humdial_eval.formula import AVG, OFFICIAL_WEIGHTS, component_name, renormal
 from humdial_eval.judgment import Judge
 from humdial_eval.measures import summarise_measures, summarise_supplementary
 from humdial_eval.injection import FLAG_INJECTION
+from humdial_eval.interval_memo import IntervalMemo
 from humdial_eval.layout import LANGUAGES
 from humdial_eval.results import (
     FLAG_EXCLUDED_BY_PROTOCOL,
@@ -134,6 +136,35 @@ def summarise(
     languages: Sequence[str],
     settings: BootstrapSettings = BootstrapSettings(),
     repeat_aggregate: str = "mean",
+    intervals: IntervalMemo | None = None,
+) -> dict[str, Any]:
+    """``intervals``: a memo of bootstrap intervals from earlier runs (``score`` keeps one beside its
+    judgment store); the same inputs give the same intervals with or without it."""
+    global _memo
+    _memo = intervals
+    try:
+        return _summarise(results, tasks, judges, languages, settings, repeat_aggregate)
+    finally:
+        _memo = None
+        if intervals is not None:
+            intervals.save()
+
+
+_memo: IntervalMemo | None = None  # the memo of the summary being computed
+
+
+def memo_for(path: Path) -> IntervalMemo:
+    """The interval memo kept in ``path``, keyed also by this module's source (its statistics)."""
+    return IntervalMemo(path, Path(__file__).read_bytes())
+
+
+def _summarise(
+    results: Sequence[ItemResult],
+    tasks: Sequence[Task],
+    judges: Sequence[Judge],
+    languages: Sequence[str],
+    settings: BootstrapSettings,
+    repeat_aggregate: str,
 ) -> dict[str, Any]:
     measures = summarise_measures(results, languages)
     supplementary = summarise_supplementary(results, tasks, languages)
@@ -210,10 +241,11 @@ def _task_entry(block: Block, settings: BootstrapSettings, rng: np.random.Genera
         entry[key] = _round(mean)
         entry[f"{key}_n"] = int(values.size)
         entry[f"{key}_n_expected"] = block.expected
-        entry[f"{key}_ci"] = _ci((values,), lambda v, axis: v.mean(axis=axis), settings, rng) if values.size > 1 else None
+        entry[f"{key}_ci"] = (_ci((values,), lambda v, axis: v.mean(axis=axis), settings, rng, ("mean",))
+                              if values.size > 1 else None)
     complete = all(m is not None for m in means)
     entry[AVG] = _round(float(np.mean(means))) if complete else None  # type: ignore[arg-type]
-    entry[f"{AVG}_ci"] = _index_ci([block], _avg_statistic(block), settings, rng) if complete else None
+    entry[f"{AVG}_ci"] = _index_ci([block], _avg_statistic(block), settings, rng, ("avg",)) if complete else None
     return entry
 
 
@@ -238,7 +270,7 @@ def _final_ci(
             total = total + np.nansum(column_means * weights, axis=-1)
         return total / per_language
 
-    return _index_ci(blocks, statistic, settings, rng)
+    return _index_ci(blocks, statistic, settings, rng, ("final", per_language))
 
 
 def _column_means(block: Block, picked: np.ndarray) -> np.ndarray:
@@ -250,14 +282,31 @@ def _column_means(block: Block, picked: np.ndarray) -> np.ndarray:
     return picked.mean(axis=-2)
 
 
-def _index_ci(blocks: Sequence[Block], statistic, settings: BootstrapSettings, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+def _index_ci(blocks: Sequence[Block], statistic, settings: BootstrapSettings, rng: np.random.Generator,  # type: ignore[no-untyped-def]
+              about: tuple[Any, ...]):
     if any(block.matrix.shape[0] < 2 for block in blocks):
         return None
     samples = tuple(np.arange(block.matrix.shape[0]) for block in blocks)
-    return _ci(samples, statistic, settings, rng)
+    for block in blocks:  # what the statistic reads besides the indices
+        about = (*about, block.matrix, list(block.dimensions), sorted(block.weights.items()))
+    return _ci(samples, statistic, settings, rng, about)
 
 
-def _ci(samples, statistic, settings: BootstrapSettings, rng: np.random.Generator) -> list[float] | None:  # type: ignore[no-untyped-def]
+def _ci(samples, statistic, settings: BootstrapSettings, rng: np.random.Generator,  # type: ignore[no-untyped-def]
+        about: tuple[Any, ...]) -> list[float] | None:
+    """``about``: the statistic's tag and every input it reads that is not in ``samples`` (the memo's key)."""
+    memo = _memo
+    if memo is None:
+        return _bootstrap_ci(samples, statistic, settings, rng)
+    key = memo.key([*about, *samples, settings.resamples, settings.confidence], rng)
+    hit, ci = memo.get(key, rng)
+    if not hit:
+        ci = _bootstrap_ci(samples, statistic, settings, rng)
+        memo.put(key, ci, rng)
+    return ci
+
+
+def _bootstrap_ci(samples, statistic, settings: BootstrapSettings, rng: np.random.Generator) -> list[float] | None:  # type: ignore[no-untyped-def]
     with np.errstate(all="ignore"):
         from scipy import stats  # imported here: half a second that `validate` and `--help` need not pay
 

@@ -20,7 +20,7 @@ from humdial_eval.report import print_table, write_outputs
 from humdial_eval.injection import FLAG_INJECTION
 from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.runner import ON_FAILURE, run_judging
-from humdial_eval.scoring import REPEAT_AGGREGATES, BootstrapSettings, summarise
+from humdial_eval.scoring import REPEAT_AGGREGATES, BootstrapSettings, memo_for, summarise
 from humdial_eval.store import JudgmentStore, StoreError
 from humdial_eval.terminal import json_line, printable
 from humdial_eval.validate import InputError, open_inputs
@@ -142,7 +142,9 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
         raise UserError(str(exc)) from exc
     settings = BootstrapSettings(resamples=args.bootstrap, seed=args.seed)
     summary = _header(args, judges, settings, issues, protocol, tasks)
-    summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate))
+    # bootstrap intervals are remembered beside the judgment store: a re-score need not compute them again
+    intervals = None if args.no_cache else memo_for(Path(f"{args.cache or default_cache_path()}.intervals.json"))
+    summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate, intervals))
     try:
         with staged_output(out_folder) as staging:
             write_outputs(staging, results, summary, tasks)
