@@ -72,7 +72,7 @@ def depth_granularity(item: EvalItem) -> Scored:
     explained: list[str] = []
     for sentence in sentences(item.response_text):
         named_here = {m.emotion for m in find_emotions(sentence, language)}
-        for emotion in named_here.intersection(gold).difference(explained):
+        for emotion in [e for e in gold if e in named_here and e not in explained]:  # trajectory order, not hash order
             sources = set().union(*(content_units(text, language) for e, text in turns if e == emotion))
             if content_units(sentence, language) & sources or has_marker(sentence, lx.CAUSAL_MARKERS[language], language):
                 explained.append(emotion)

@@ -30,3 +30,19 @@ def test_offline_judge_ranks_the_sample_replies_by_their_intended_quality(tmp_pa
     for task in ("T1", "T2", "T3"):
         average = {grade: sum(v) / len(v) for (t, grade), v in means.items() if t == task}
         assert average["excellent"] > average["partial"] >= average["poor"], (task, average)
+
+
+def test_items_are_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Rationales name emotions in the trajectory's order, so items.jsonl does not depend on PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "6"):  # two seeds that ordered a set of emotions differently before
+        out = tmp_path / f"out{seed}"
+        subprocess.run([sys.executable, "-m", "humdial_eval.cli.main", "score", "examples/submission", "--testset",
+                        "examples/testset", "--tasks", "T1", "--out", str(out), "--no-cache", "--bootstrap", "100"],
+                       cwd=EXAMPLES.parent, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, capture_output=True)
+        outputs.append((out / "items.jsonl").read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
