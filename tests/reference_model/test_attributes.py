@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from reference_model import attributes as attrs
+from reference_model.synthetic.voice import AGES, GENDERS, VOICES, NumpyVoice, Speaker, Style
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_combination_reads_back_from_its_words(language: str) -> None:
+    names = list(attrs.ATTRIBUTES)
+    for values in itertools.product(*attrs.ATTRIBUTES.values()):
+        chosen = dict(zip(names, values))
+        assert attrs.parse(f"User is sad; {attrs.describe(chosen, language)}. Cause: x.") == chosen
+
+
+def test_unknown_or_missing_fields_give_no_attribute() -> None:
+    assert attrs.from_fields({"gender": "robot", "energy": "loud", "speaker": "x"}) == {"energy": "loud"}
+    assert attrs.describe({}, "en") == ""
+    assert attrs.parse("User is happy. Cause: they won.") == {}
+
+
+def test_the_voice_bank_covers_every_gender_and_age() -> None:
+    assert len(VOICES) >= 24
+    assert {(v.gender, v.age) for v in VOICES} == set(itertools.product(GENDERS, AGES))
+    assert len({v.name for v in VOICES}) == len(VOICES)
+
+
+def _pitch(samples: np.ndarray) -> float:
+    import librosa
+
+    return float(np.median(librosa.yin(samples, fmin=60, fmax=700, sr=16000)))
+
+
+def test_styles_change_what_they_name() -> None:
+    voice, speaker = NumpyVoice(variation=0.0), Speaker(150.0, 1.0, "male", "adult")
+    text = "one two three four five six"
+
+    def make(style: Style) -> np.ndarray:
+        return voice.synthesize(text, "en", "neutral", speaker, np.random.default_rng(1), style)
+
+    assert len(make(Style(rate="slow"))) > 1.2 * len(make(Style(rate="fast")))
+    assert np.abs(make(Style(energy="loud"))).max() > 2 * np.abs(make(Style(energy="soft"))).max()
+    assert _pitch(make(Style(pitch="high"))) > 1.3 * _pitch(make(Style(pitch="low")))
