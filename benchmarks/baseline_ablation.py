@@ -195,6 +195,52 @@ def train_variant(args: argparse.Namespace) -> None:
     print(json.dumps({k: result[k] for k in ("name", "train_seconds", "emotion")}))
 
 
+def _score_row(folder: Path) -> dict[str, Any]:
+    """T1, T2 averages and T3's text dimension per language, and the partial final, from a score folder."""
+    summary = json.loads((folder / "summary.json").read_text())
+    row: dict[str, Any] = {"final_partial": summary.get("final_partial")}
+    for language, tasks in summary["languages"].items():
+        row[language] = {"T1": tasks["T1"]["avg"], "T2": tasks["T2"]["avg"],
+                         "T3_text": tasks["T3"]["textual_empathy_insight"]}
+    return row
+
+
+def collect(args: argparse.Namespace) -> None:
+    """Gather NAME=FOLDER runs (result.json, eval*.json, score/) into one JSON file and a table."""
+    rows = []
+    for item in args.runs:
+        name, _, folder_text = item.partition("=")
+        folder = Path(folder_text)
+        row: dict[str, Any] = {"name": name, "folder": str(folder)}
+        if (folder / "result.json").is_file():
+            result = json.loads((folder / "result.json").read_text())
+            row.update({k: result[k] for k in ("set", "train_seconds", "emotion", "attributes", "stages") if k in result})
+        for report in sorted(folder.glob("eval*.json")):
+            data = json.loads(report.read_text())
+            row[report.stem] = {"emotion": data.get("emotion"), "attributes": data.get("attributes"),
+                                "consistency": data.get("consistency")}
+        if (folder / "score" / "summary.json").is_file():
+            row["judge"] = _score_row(folder / "score")
+        rows.append(row)
+    import platform
+
+    record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.node(),
+              "load_average": list(__import__("os").getloadavg()), "note": args.note, "rows": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+
+    def pct(value: Any) -> str:
+        return "-" if value is None else f"{100 * value:.1f}%"
+
+    names = ["speaking_rate", "energy", "pitch_level", "gender", "age_range"]
+    print("| run | emotion | " + " | ".join(names) + " |")
+    print("|---" * (2 + len(names)) + "|")
+    for row in rows:
+        emotion = row.get("emotion") or {}
+        cells = [pct((row.get("attributes") or {}).get(n, {}).get("accuracy")) for n in names]
+        print(f"| {row['name']} | {pct(emotion.get('accuracy'))} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +270,11 @@ def main() -> None:
     t.add_argument("--limit", type=int, help="measure on the first N held-out turns only (a smoke test)")
     t.add_argument("--stride", type=int, default=1, help="measure on every N-th held-out turn (1: all)")
     t.set_defaults(func=train_variant)
+    c = commands.add_parser("collect", help="gather runs into one JSON file (and print a table)")
+    c.add_argument("runs", nargs="+", metavar="NAME=FOLDER")
+    c.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "baseline_ablation.json")
+    c.add_argument("--note", default="")
+    c.set_defaults(func=collect)
     args = parser.parse_args()
     args.func(args)
 
