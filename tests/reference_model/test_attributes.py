@@ -45,3 +45,17 @@ def test_styles_change_what_they_name() -> None:
     assert len(make(Style(rate="slow"))) > 1.2 * len(make(Style(rate="fast")))
     assert np.abs(make(Style(energy="loud"))).max() > 2 * np.abs(make(Style(energy="soft"))).max()
     assert _pitch(make(Style(pitch="high"))) > 1.3 * _pitch(make(Style(pitch="low")))
+
+
+def test_generated_turns_record_the_settings_of_their_voice(dataset) -> None:
+    import json
+
+    voices = {v.name: v for v in VOICES}
+    for path in (dataset / "train").rglob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            turns = json.loads(line)["turns"]
+            assert len({t["speaker"] for t in turns}) == 1  # one voice per dialogue
+            for turn in turns:
+                assert attrs.from_fields(turn).keys() == attrs.ATTRIBUTES.keys()
+                voice = voices[turn["speaker"]]
+                assert (turn["gender"], turn["age_range"]) == (voice.gender, voice.age)
