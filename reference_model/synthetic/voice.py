@@ -92,9 +92,12 @@ def _voice_bank(per_group: int = 4) -> tuple[Speaker, ...]:
 VOICES: tuple[Speaker, ...] = _voice_bank()
 ASSISTANT = Speaker(base_f0=190.0, formant_shift=1.0, gender="female", age="adult", name="assistant")
 
-RATE_LEVELS = {"slow": 0.75, "normal": 1.0, "fast": 1.35}  # multiplier of the syllable rate
-ENERGY_LEVELS = {"soft": 0.45, "normal": 1.0, "loud": 1.7}  # multiplier of the peak amplitude
-PITCH_LEVELS = {"low": -4.0, "mid": 0.0, "high": 4.0}  # semitones added to the speaker's pitch
+# The delivery settings are kept smaller than the emotions' own differences (PROSODY): at the first
+# version's sizes (rate x0.75..1.35, +-4 semitones, energy x0.45..1.7, seniors given fear's tremolo and
+# sad's breathiness) the style drowned the emotion cues and the tiny model stopped hearing emotion.
+RATE_LEVELS = {"slow": 0.87, "normal": 1.0, "fast": 1.15}  # multiplier of the syllable rate
+ENERGY_LEVELS = {"soft": 0.6, "normal": 1.0, "loud": 1.4}  # multiplier of the peak amplitude
+PITCH_LEVELS = {"low": -2.0, "mid": 0.0, "high": 2.0}  # semitones added to the speaker's pitch
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ class NumpyVoice:
         pieces.append(np.zeros(int(rng.uniform(0.08, 0.16) * SAMPLE_RATE)))
         signal = np.concatenate(pieces)
         peak = float(np.max(np.abs(signal))) or 1.0
-        level = (0.15 + 0.75 * p.energy) * ENERGY_LEVELS[style.energy]
+        # scaled so that the loudest emotion at the loudest setting stays below full scale (no clipped level)
+        level = (0.1 + 0.5 * p.energy) * ENERGY_LEVELS[style.energy]
         return (signal / peak * min(level, 0.98)).astype(np.float32)
 
     def _syllable(
@@ -188,9 +192,8 @@ def _apply(p: Prosody, style: Style, speaker: Speaker) -> Prosody:
     """The utterance's style and the speaker's age on top of the emotion's prosody."""
     rate = p.rate * RATE_LEVELS[style.rate] * (1.08 if speaker.age == "young" else 1.0)
     pitch = p.pitch * 2.0 ** (PITCH_LEVELS[style.pitch] / 12.0)
-    if speaker.age == "senior":
-        return replace(p, rate=rate * 0.92, pitch=pitch, jitter=p.jitter + 0.02, breath=min(p.breath + 0.12, 0.9),
-                       tremolo=max(p.tremolo, 0.2))
+    if speaker.age == "senior":  # slower and a little rougher, but not with fear's tremor or sadness's breath
+        return replace(p, rate=rate * 0.92, pitch=pitch, jitter=p.jitter + 0.01, breath=min(p.breath + 0.04, 0.9))
     return replace(p, rate=rate, pitch=pitch)
 
 
