@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--languages", default="zh,en", help="comma-separated languages (zh,en)")
     data.add_argument("--voice", choices=("numpy", "espeak"), default="numpy", help="user voice: numpy tones (default) or espeak-ng")
     data.add_argument("--seed", type=int, default=0)
+    data.add_argument("--writer", metavar="PROFILE", help="an LLM judge profile (openai backend) that writes each training "
+                      "turn's cause and reply; without it the templates do (offline)")
     data.add_argument("--overwrite", action="store_true", help="write into a non-empty --out")
     data.set_defaults(func=run_data)
 
@@ -89,14 +91,35 @@ def run_data(args: argparse.Namespace) -> int:
         voice = make_voice(args.voice)
     except RuntimeError as exc:
         raise UserError(str(exc)) from exc
-    summary = generate_dataset(
-        args.out, voice, train_dialogues=args.train_dialogues, test_dialogues=args.test_dialogues,
-        languages=tuple(languages), seed=args.seed,
-    )
+    writer = _writer(args.writer) if args.writer else None
+    from reference_model.writer import WriterError
+
+    try:
+        summary = generate_dataset(
+            args.out, voice, train_dialogues=args.train_dialogues, test_dialogues=args.test_dialogues,
+            languages=tuple(languages), seed=args.seed, writer=writer,
+        )
+    except WriterError as exc:
+        raise UserError(f"{exc} (nothing usable was written; {args.out} may hold a partial data set)") from exc
+    if writer is not None:
+        print(f"writer {writer.name}: cause and reply written for {summary.written} of {summary.asked} training turns "
+              f"({writer.fallbacks} left to the templates)")
     for split in ("train", "test"):
         print(f"{split}: {summary.dialogues[split]} dialogues, {summary.turns[split]} turns -> {args.out / split}")
     print(f"{summary.audio_seconds / 60:.1f} minutes of user audio ({voice.name} voice)")
     return EXIT_OK
+
+
+def _writer(spec: str) -> Any:
+    from humdial_eval.profiles import ProfileError
+    from reference_model.writer import ProfileWriter
+
+    try:
+        return ProfileWriter(spec)
+    except ProfileError as exc:
+        raise UserError(str(exc)) from exc
+    except ImportError as exc:
+        raise UserError(f"--writer needs the llm extra (pip install 'humdial-eval[llm]'): {exc}") from exc
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ class DataConfig:
     max_tokens: int = 512  # sequence budget; the oldest history turns are dropped first
     max_cause_chars: int = 80
     max_reply_seconds: float = 2.5
+    attributes: bool = True  # state the user's recorded voice attributes in thinking (stage-1 attribute modelling)
 
 
 @dataclass
@@ -86,6 +87,11 @@ class ModelConfig:
     ser_hidden: int = 64  # the speech emotion critic used by the consistency loss
     ser_steps: int = 300
     gradient_checkpointing: bool = False
+    # Dual heads (GOAT-SLM): the speech path leaves the shared LM after this many layers and runs
+    # ``speech_branch_depth`` layers of its own (0: as many as the LM has above the branch point).
+    # 0 here: no branch, the speech head reads the LM's last hidden state.
+    speech_branch_layer: int = 0
+    speech_branch_depth: int = 0
 
 
 @dataclass
@@ -247,6 +253,11 @@ def _check(config: Config, source: str) -> None:
     for where, value in positive.items():
         if value <= 0:
             fail(where, f"must be positive, got {value}")
+    if config.model.speech_branch_layer < 0 or config.model.speech_branch_depth < 0:
+        fail("model.speech_branch_layer", "speech_branch_layer and speech_branch_depth must be non-negative")
+    layers = config.model.backbone.get("num_hidden_layers")
+    if isinstance(layers, int) and config.model.speech_branch_layer > layers:
+        fail("model.speech_branch_layer", f"{config.model.speech_branch_layer} is above the backbone's {layers} layers")
     for number in (1, 2):
         stage, prefix = config.stage(number), f"stages.stage{number}"
         for where, value in (("steps", stage.steps), ("batch_size", stage.batch_size), ("grad_accum", stage.grad_accum)):

@@ -28,7 +28,7 @@ class TrainingSet:
     def views(self, d: int) -> list[TurnView]:
         dialogue = self.prepared.dialogues[d]
         return [
-            TurnView(turn.transcript, self.prepared.feature_ids[d][i], turn.thinking, turn.reply)
+            TurnView(turn.transcript, self.prepared.feature_ids[d][i], turn.thinking, turn.reply, turn.cue)
             for i, turn in enumerate(dialogue.turns)
         ]
 

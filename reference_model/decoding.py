@@ -94,7 +94,8 @@ class Decoder:
 
     def _speak(self, state: DecodeStep, seed: int) -> np.ndarray:
         generator = torch.Generator(device="cpu").manual_seed(seed)
-        hidden = state(self._token_embedding(self.tok.special_id(tk.SPEAK)))
+        state(self._token_embedding(self.tok.special_id(tk.SPEAK)))
+        hidden = state.speech_hidden
         end = self.model.speech_head.end
         units: list[int] = []
         for _ in range(self.bundle.config.units.max_units):
@@ -106,7 +107,8 @@ class Decoder:
                 break
             units.append(unit)
             embedding = self.model.unit_embed(torch.tensor([[unit]], device=self.device))
-            hidden = state(embedding)
+            state(embedding)
+            hidden = state.speech_hidden
         return np.asarray(units, dtype=np.int64)
 
 

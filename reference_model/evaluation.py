@@ -3,7 +3,10 @@
 - Emotion from audio alone: for every user turn, the model hears only that turn's speech (no history,
   no transcript) and thinks; the first emotion its thinking names is compared with the gold label.
   Reported with two chance levels: uniform (1/7) and always guessing the held-out split's most
-  frequent emotion.
+  frequent emotion (``emotion.chance`` is the higher of the two).
+- Attributes from audio alone: from the same thinking, the speaking rate, pitch level, energy,
+  gender and age range it states (:mod:`reference_model.attributes`) against the turn's recorded
+  settings, each with its chance level (the higher of uniform and majority guessing).
 - Text-speech emotion consistency: every turn is answered in its dialogue as in inference; the
   spoken reply's emotion (speech classifier on the waveform) is compared with the text reply's
   emotion (text classifier), see :mod:`reference_model.meter`.
@@ -19,6 +22,7 @@ import numpy as np
 
 from humdial_eval.dialogue import TestSet
 from humdial_eval.emotions import EMOTIONS
+from reference_model import attributes as attrs
 from reference_model.arrays import ArrayStore
 from reference_model.checkpoint import Bundle
 from reference_model.decoding import Decoder, DecodingOptions
@@ -38,6 +42,8 @@ def evaluate(
     decoder = Decoder(bundle, features, features.length, options)
     dialogues = [d for key in sorted(testset.files) for d in list(testset.files[key].dialogues.values())[:limit]]
     gold, predicted = [], []
+    gold_attrs: list[dict[str, str]] = []
+    said_attrs: list[dict[str, str]] = []
     for dialogue in dialogues:
         for turn in dialogue.turns:
             if turn.user_audio is None or turn.emotion is None:
@@ -46,14 +52,39 @@ def evaluate(
             generated = decoder.respond(dialogue.language, dialogue.task, [], TurnView("", fid), speak=False, think_only=True)
             gold.append(turn.emotion)
             predicted.append(parse_emotion(generated.thinking))
+            gold_attrs.append(attrs.from_fields(turn.extra))
+            said_attrs.append(attrs.parse(generated.thinking))
         on_dialogue()
-    report: dict[str, Any] = {"checkpoint_stage": bundle.meta.get("stage"), "emotion_from_audio": _accuracy(gold, predicted)}
+    emotion = emotion_accuracy(gold, predicted)
+    report: dict[str, Any] = {
+        "checkpoint_stage": bundle.meta.get("stage"),
+        "emotion": {"accuracy": emotion.get("accuracy"),
+                    "chance": max(emotion.get("chance_uniform", 0.0), emotion.get("chance_majority", 0.0)), "n": emotion["n"]},
+        "attributes": attribute_accuracy(gold_attrs, said_attrs),
+        "emotion_from_audio": emotion,
+    }
     if consistency:
         report["consistency"] = _consistency(bundle, decoder, dialogues, extractor, features, on_dialogue)
     return report
 
 
-def _accuracy(gold: list[str], predicted: list[str | None]) -> dict[str, Any]:
+def attribute_accuracy(gold: list[dict[str, str]], said: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per attribute recorded in the held-out data: accuracy of the stated value, and chance."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, values in attrs.ATTRIBUTES.items():
+        pairs = [(g[name], s.get(name)) for g, s in zip(gold, said) if name in g]
+        if not pairs:
+            continue
+        counts = Counter(g for g, _ in pairs)
+        out[name] = {
+            "accuracy": sum(g == s for g, s in pairs) / len(pairs),
+            "chance": max(1 / len(values), counts.most_common(1)[0][1] / len(pairs)),
+            "n": len(pairs), "unstated": sum(s is None for _, s in pairs),
+        }
+    return out
+
+
+def emotion_accuracy(gold: list[str], predicted: list[str | None]) -> dict[str, Any]:
     n = len(gold)
     if n == 0:
         return {"n": 0, "accuracy": None}

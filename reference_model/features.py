@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import soundfile
 
 from reference_model.config import FeatureConfig
 
@@ -29,6 +28,8 @@ class FeatureExtractor(Protocol):
 
 def load_audio(path: Path, max_seconds: float | None = None) -> np.ndarray:
     """16 kHz mono float32 samples of a sound file, cut to ``max_seconds``."""
+    import soundfile  # here, not at the top: training from prepared features needs no audio library
+
     samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     samples = samples.mean(axis=1)
     if rate != SAMPLE_RATE:

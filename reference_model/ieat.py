@@ -21,11 +21,12 @@ import inspect
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from humdial_eval.dialogue import Dialogue, TestSet
+from reference_model import attributes as attrs
 from reference_model import phrasebook as pb
 
 
@@ -44,6 +45,8 @@ class IEATTurn:
     reply: str
     reply_emotion: str
     user_audio: Path | None
+    attributes: dict[str, str] = field(default_factory=dict)  # how the user sounds (see attributes.py)
+    cue: str = ""  # the attributes in words: what the text teacher reads beside the transcript
 
 
 @dataclass(frozen=True)
@@ -62,36 +65,53 @@ class CauseWriter(Protocol):
         ...
 
 
-def build_ieat(testset: TestSet, writer: CauseWriter) -> list[IEATDialogue]:
-    """Every dialogue of every file of ``testset``, in file order, with IEAT targets for each turn."""
+def build_ieat(testset: TestSet, writer: CauseWriter, *, attributes: bool = True) -> list[IEATDialogue]:
+    """Every dialogue of every file of ``testset``, in file order, with IEAT targets for each turn.
+
+    A turn whose data already carries a written ``cause`` (and ``reply``), e.g. from ``baseline data
+    --writer``, keeps them; the writer is asked only for the others. With ``attributes``, the turn's
+    recorded voice attributes go into its thinking (and into the text teacher's cue)."""
     dialogues = [d for key in sorted(testset.files) for d in testset.files[key].dialogues.values()]
-    requests = [(d, i) for d in dialogues for i in range(len(d.turns))]
-    causes = iter(writer.write_causes(requests))
-    return [_construct(d, [next(causes) for _ in d.turns]) for d in dialogues]
+    requests = [(d, i) for d in dialogues for i in range(len(d.turns)) if not _written(d, i, "cause")]
+    written = iter(writer.write_causes(requests))
+    out = []
+    for d in dialogues:
+        causes = [_written(d, i, "cause") or next(written) for i in range(len(d.turns))]
+        out.append(_construct(d, causes, attributes))
+    return out
 
 
-def _construct(dialogue: Dialogue, causes: list[str]) -> IEATDialogue:
+def _written(dialogue: Dialogue, index: int, name: str) -> str:
+    value = dialogue.turns[index].extra.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _construct(dialogue: Dialogue, causes: list[str], with_attributes: bool = True) -> IEATDialogue:
     language = dialogue.language
     emotions = [turn.emotion or "neutral" for turn in dialogue.turns]
     out: list[IEATTurn] = []
     for index, turn in enumerate(dialogue.turns):
         emotion = emotions[index]
-        thinking = thinking_text(language, emotion, causes[index], emotions[index - 1] if index else None)
+        found = attrs.from_fields(turn.extra) if with_attributes else {}
+        cue = attrs.describe(found, language)
+        thinking = thinking_text(language, emotion, causes[index], emotions[index - 1] if index else None, cue)
         reply, reply_emotion = _reply(dialogue, index, emotions, causes)
         out.append(
             IEATTurn(
                 dialogue_id=dialogue.dialogue_id, language=language, task=dialogue.task, turn_id=turn.turn_id,
                 transcript=turn.text, emotion=emotion, cause=causes[index], thinking=thinking, reply=reply,
-                reply_emotion=reply_emotion, user_audio=turn.user_audio,
+                reply_emotion=reply_emotion, user_audio=turn.user_audio, attributes=found, cue=cue,
             )
         )
     return IEATDialogue(dialogue.dialogue_id, language, dialogue.task, tuple(out))
 
 
-def thinking_text(language: str, emotion: str, cause: str, previous: str | None) -> str:
-    """The emotion comes first, so that a model states what it hears before it explains why."""
+def thinking_text(language: str, emotion: str, cause: str, previous: str | None, cues: str = "") -> str:
+    """The emotion comes first, then how the user sounds, then why: a model states what it hears before
+    it explains."""
     text = pb.THINKING[language].format(
-        emotion=pb.emotion_word(emotion, language), cause=pb.shift_person(cause, language, to="third")
+        emotion=pb.emotion_word(emotion, language), cues=pb.CUES[language].format(cues=cues) if cues else "",
+        cause=pb.shift_person(cause, language, to="third"),
     )
     if previous is not None and previous != emotion:
         text += pb.CHANGED_FROM[language].format(emotion=pb.emotion_word(previous, language))
@@ -101,20 +121,26 @@ def thinking_text(language: str, emotion: str, cause: str, previous: str | None)
 def _reply(dialogue: Dialogue, index: int, emotions: list[str], causes: list[str]) -> tuple[str, str]:
     language, emotion = dialogue.language, emotions[index]
     last = index == len(dialogue.turns) - 1
-    if last and dialogue.task == "T1" and index > 0:
+    pick = zlib.crc32(f"{dialogue.dialogue_id}:{dialogue.turns[index].turn_id}".encode())
+    trajectory = last and dialogue.task == "T1" and index > 0
+    tone = "neutral" if trajectory else pb.REPLY_EMOTION[emotion]
+    written = _written(dialogue, index, "reply")
+    if written:
+        return written, tone
+    if trajectory:
         path: list[str] = []
         for earlier in emotions[:index]:
             word = pb.emotion_word(earlier, language)
             if not path or path[-1] != word:
                 path.append(word)
-        template, joiner, lead = pb.TRAJECTORY_REPLY[language]
-        return template.format(path=lead + joiner.join(path)), "neutral"
+        templates, joiner, lead = pb.TRAJECTORY_REPLY[language]
+        return templates[pick % len(templates)].format(path=lead + joiner.join(path)), tone
+    cause = pb.shift_person(causes[index], language, to="second")
     if last and dialogue.task == "T2":
-        cause = pb.shift_person(causes[index], language, to="second")
-        return pb.REASON_REPLY[language].format(emotion=pb.emotion_word(emotion, language), cause=cause), pb.REPLY_EMOTION[emotion]
+        templates = pb.REASON_REPLY[language]
+        return templates[pick % len(templates)].format(emotion=pb.emotion_word(emotion, language), cause=cause), tone
     variants = pb.REPLIES[language][emotion]
-    chosen = variants[zlib.crc32(f"{dialogue.dialogue_id}:{dialogue.turns[index].turn_id}".encode()) % len(variants)]
-    return chosen, pb.REPLY_EMOTION[emotion]
+    return variants[pick % len(variants)].format(cause=cause), tone
 
 
 class TemplateCauseWriter:
@@ -131,6 +157,8 @@ class TemplateCauseWriter:
     def cause(self, dialogue: Dialogue, index: int) -> str:
         turns = dialogue.turns
         emotion = turns[index].emotion or "neutral"
+        if dialogue.task == "T1" and index == len(turns) - 1 and index > 0 and _is_question(turns[index].text):
+            return pb.TRAJECTORY_CAUSE.get(dialogue.language, pb.TRAJECTORY_CAUSE["en"])
         if emotion != "neutral" and _is_question(turns[index].text):
             for earlier in reversed(turns[:index]):
                 if (earlier.emotion or "neutral") == emotion and not _is_question(earlier.text):

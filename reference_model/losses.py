@@ -33,7 +33,10 @@ def compute_losses(
     losses: dict[str, torch.Tensor] = {}
     student: Batch = pair.student
     embeds, speech = model.embed(student, unit_dropout=unit_dropout)
-    hidden = model.hidden_states(embeds, student.attention_mask)
+    if {"unit_ce", "consistency"} & active.keys():
+        hidden, speech_hidden = model.dual_hidden_states(embeds, student.attention_mask)
+    else:
+        hidden = speech_hidden = model.hidden_states(embeds, student.attention_mask)
     if "student_ce" in active:
         losses["student_ce"] = _text_ce(model, hidden, student)
     teacher_logits = None
@@ -56,9 +59,9 @@ def compute_losses(
         losses["align"] = _align(model, speech, student)
     if "unit_ce" in active and student.unit_slot_pos.numel():
         at = student.unit_labels != IGNORE
-        losses["unit_ce"] = F.cross_entropy(model.speech_head(hidden[at]).float(), student.unit_labels[at])
+        losses["unit_ce"] = F.cross_entropy(model.speech_head(speech_hidden[at]).float(), student.unit_labels[at])
     if "consistency" in active and student.unit_slot_pos.numel():
-        losses["consistency"] = _consistency(model, hidden, student)
+        losses["consistency"] = _consistency(model, speech_hidden, student)
     total = sum((active[name] * value for name, value in losses.items()), torch.zeros((), device=hidden.device))
     losses["loss"] = total
     return losses

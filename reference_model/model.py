@@ -1,6 +1,12 @@
 """The unified spoken language model: listen (audio encoder + adapter), think and write (a causal LM),
 speak (a speech head over discrete units), all in the LM's one embedding space.
 
+Dual heads, as GOAT-SLM describes them: the LM's bottom ``model.speech_branch_layer`` layers are
+shared ("think"); the text head sits on top of the LM's remaining layers, while the speech path
+leaves at the branch point and runs layers of its own (a second decoder stack of the backbone's
+kind, initialised as a copy of the LM's layers above the branch point) before the speech head. The
+speech losses therefore train the shared layers and the branch, never the text-only top layers.
+
 Speech frames enter the LM as embeddings at the positions of the user's speech, so speech and text
 share the LM's semantic space; the reply's speech units follow the text reply in the same sequence,
 each predicted by the speech head from the LM's hidden state and fed back through ``unit_embed``.
@@ -12,6 +18,7 @@ stage-2 consistency loss.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 from pathlib import Path
@@ -133,6 +140,35 @@ def build_backbone(config: ModelConfig, vocab_size: int, saved_config: Path | No
     return lm
 
 
+def build_speech_branch(lm: nn.Module, config: ModelConfig) -> nn.Module | None:
+    """The speech path's own decoder layers above ``config.speech_branch_layer`` (None: no branch)."""
+    from transformers import AutoModel
+
+    layer = config.speech_branch_layer
+    total = int(lm.config.num_hidden_layers)
+    if layer == 0:
+        return None
+    if layer > total:
+        raise ValueError(f"model.speech_branch_layer {layer} is above the backbone's {total} layers")
+    depth = config.speech_branch_depth or (total - layer)
+    if depth == 0:
+        return None  # branching at the top with no layers of its own: the speech head reads the LM's output
+    branch_config = copy.deepcopy(lm.config)
+    branch_config.num_hidden_layers = depth
+    branch_config.vocab_size = 1  # the branch reads hidden states, never token ids
+    if getattr(branch_config, "layer_types", None):
+        types = list(lm.config.layer_types)
+        branch_config.layer_types = [types[min(layer + i, total - 1)] for i in range(depth)]
+    branch = AutoModel.from_config(branch_config)
+    source = lm.get_decoder()
+    for i, target in enumerate(branch.layers):
+        target.load_state_dict(source.layers[min(layer + i, total - 1)].state_dict())
+    branch.norm.load_state_dict(source.norm.state_dict())
+    if config.gradient_checkpointing:
+        branch.gradient_checkpointing_enable()
+    return branch
+
+
 class UnifiedSpeechLM(nn.Module):
     def __init__(
         self, config: Config, vocab_size: int, feature_dim: int, codebook: torch.Tensor,
@@ -145,6 +181,8 @@ class UnifiedSpeechLM(nn.Module):
         units = config.units.codebook_size
         self.audio_encoder = AudioEncoder(feature_dim, config.model.encoder)
         self.adapter = Adapter(config.model.encoder.dim, hidden, config.model.adapter_stack)
+        self.speech_branch = build_speech_branch(self.lm, config.model)
+        self.branch_layer = config.model.speech_branch_layer
         self.speech_head = SpeechHead(hidden, config.model.speech_head_hidden, units)
         self.unit_embed = nn.Embedding(units, hidden)
         self.critic = SpeechEmotionCritic(config.units.n_mels, config.model.ser_hidden)
@@ -156,7 +194,7 @@ class UnifiedSpeechLM(nn.Module):
             "audio_encoder": [self.audio_encoder],
             "adapter": [self.adapter],
             "lm": [self.lm],
-            "speech_head": [self.speech_head, self.unit_embed],
+            "speech_head": [self.speech_head, self.unit_embed] + ([self.speech_branch] if self.speech_branch is not None else []),
         }
 
     def set_trainable(self, names: list[str]) -> None:
@@ -197,11 +235,21 @@ class UnifiedSpeechLM(nn.Module):
     def hidden_states(self, embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.lm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
 
+    def dual_hidden_states(self, embeds: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(text hidden states from the LM's top, speech hidden states from the branch), one shared pass below."""
+        if self.speech_branch is None:
+            hidden = self.hidden_states(embeds, attention_mask)
+            return hidden, hidden
+        out = self.lm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask, output_hidden_states=True)
+        tap = out.hidden_states[self.branch_layer]
+        speech = self.speech_branch(inputs_embeds=tap, attention_mask=attention_mask).last_hidden_state
+        return out.last_hidden_state, speech
+
     def text_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.lm.get_output_embeddings()(hidden)
 
     def decode_step(self) -> "DecodeStep":
-        return DecodeStep(self.lm.get_decoder())
+        return DecodeStep(self.lm.get_decoder(), self.speech_branch, self.branch_layer)
 
     def forward(
         self, pair: Any, weights: dict[str, float], temperature: float = 1.0, unit_dropout: float = 0.0
@@ -213,17 +261,36 @@ class UnifiedSpeechLM(nn.Module):
 
 
 class DecodeStep:
-    """Incremental decoding with the backbone's key-value cache: feed embeddings, get hidden states."""
+    """Incremental decoding with key-value caches: feed embeddings, get the text hidden states.
 
-    def __init__(self, decoder: nn.Module) -> None:
+    With a speech branch, every fed position also runs through the branch (its own cache), so that
+    ``speech_hidden`` always holds the speech path's states for the positions just fed."""
+
+    def __init__(self, decoder: nn.Module, branch: nn.Module | None = None, layer: int = 0) -> None:
         from transformers import DynamicCache
 
         self.decoder = decoder
+        self.branch = branch
+        self.layer = layer
         self.cache = DynamicCache()
+        self.branch_cache = DynamicCache()
+        self.speech_hidden: torch.Tensor | None = None
         # transformers 5 renamed the argument and output field; older releases say past_key_values.
         self._name = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
 
     def __call__(self, embeds: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
-        out = self.decoder(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=True, **{self._name: self.cache})
+        out = self.decoder(
+            inputs_embeds=embeds, attention_mask=attention_mask, use_cache=True,
+            output_hidden_states=self.branch is not None, **{self._name: self.cache},
+        )
         self.cache = getattr(out, self._name)
+        if self.branch is None:
+            self.speech_hidden = out.last_hidden_state
+        else:
+            branch_out = self.branch(
+                inputs_embeds=out.hidden_states[self.layer], attention_mask=attention_mask, use_cache=True,
+                **{self._name: self.branch_cache},
+            )
+            self.branch_cache = getattr(branch_out, self._name)
+            self.speech_hidden = branch_out.last_hidden_state
         return out.last_hidden_state

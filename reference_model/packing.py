@@ -36,6 +36,7 @@ class TurnView:
     feature_id: int | None
     thinking: str = ""
     reply: str = ""
+    cue: str = ""  # how the user sounds, in words; read by the text path only (the teacher's privileged view)
 
 
 @dataclass
@@ -121,7 +122,11 @@ class Packer:
     def _user_length(self, turn: TurnView, speech: bool) -> int:
         if speech and turn.feature_id is not None:
             return 4 + self.speech_positions(self.feature_frames(turn.feature_id))
-        return 2 + len(self.tok.encode(turn.transcript))
+        return 2 + len(self.tok.encode(self._written(turn)))
+
+    @staticmethod
+    def _written(turn: TurnView) -> str:
+        return f"{turn.transcript} [{turn.cue}]" if turn.cue else turn.transcript
 
     def _text(self, seq: PackedSequence, ids: list[int], target: bool = False) -> None:
         for token in ids:
@@ -144,7 +149,7 @@ class Packer:
                 self._text(seq, [self.pad])
             self._text(seq, self._ids(tk.END_SPEECH))
         else:
-            self._text(seq, self.tok.encode(turn.transcript))
+            self._text(seq, self.tok.encode(self._written(turn)))
         self._text(seq, self._ids(tk.ASSISTANT))
         return slot
 

@@ -30,48 +30,61 @@ REPLY_EMOTION: dict[str, str] = {
 }
 REPLY_EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad")
 
-# Short empathetic replies keyed by the user's emotion; a variant is chosen per turn.
+# Empathetic replies keyed by the user's emotion; ``{cause}`` is the cause in the second person. A
+# variant is chosen per turn, so the same situation is answered in more than one way.
 REPLIES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
-        "happy": ("That's wonderful! I'm really happy for you.", "What great news, you deserve it!"),
-        "surprise": ("Wow, what a surprise! How do you feel about it?", "No way, that's amazing news!"),
-        "sad": ("I'm so sorry. That must hurt a lot.", "That sounds painful. I'm here with you."),
-        "fear": ("That sounds scary. You're not alone in this.", "It's okay to be nervous. One step at a time."),
-        "anger": ("That's really unfair. Your anger makes sense.", "Anyone would be upset. Let's think it through."),
-        "disgust": ("Ugh, that sounds awful. Anyone would be put off.", "That's gross. I understand your reaction."),
-        "neutral": ("Got it. Tell me more if you like.", "Okay, that sounds like a plan."),
+        "happy": ("That's wonderful, {cause}! I'm really happy for you.", "What great news: {cause}. You deserve it!",
+                  "I love hearing that {cause}. Enjoy every bit of it!"),
+        "surprise": ("Wow, {cause}? What a surprise!", "No way, {cause}! How do you feel about it?",
+                     "That's unexpected: {cause}. Tell me more!"),
+        "sad": ("I'm so sorry that {cause}. That must hurt a lot.", "That sounds painful: {cause}. I'm here with you.",
+                "Oh no, {cause}. Take all the time you need."),
+        "fear": ("It's natural to feel nervous when {cause}. You're not alone.",
+                 "That sounds scary: {cause}. Let's take it one step at a time.",
+                 "I understand the worry, {cause}. Breathe slowly, I'm here."),
+        "anger": ("It's really unfair that {cause}. Your anger makes sense.",
+                  "Anyone would be upset that {cause}. Let's think it through.", "I hear you: {cause}. That's not okay."),
+        "disgust": ("Ugh, {cause}? That sounds awful.", "That's revolting: {cause}. Anyone would be put off.",
+                    "Yuck, {cause}. I understand your reaction."),
+        "neutral": ("Okay, {cause}. Tell me more if you like.", "Got it: {cause}. Anything I can help with?",
+                    "I see, {cause}. How do you feel about it?"),
     },
     "zh": {
-        "happy": ("太好了！真为你高兴。", "好消息！这是你应得的。"),
-        "surprise": ("哇，真没想到！你现在感觉怎么样？", "不会吧，太神奇了！"),
-        "sad": ("我很难过听到这些，一定很痛吧。", "听起来真让人心疼，我在这里陪着你。"),
-        "fear": ("听起来很吓人，你不是一个人。", "紧张是正常的，我们一步一步来。"),
-        "anger": ("这真的很不公平，你生气是应该的。", "换谁都会生气，我们一起想想办法。"),
-        "disgust": ("呃，听起来太糟糕了，谁都会反感。", "真恶心，我理解你的感受。"),
-        "neutral": ("明白了，想多聊聊也可以。", "好的，听起来是个不错的安排。"),
+        "happy": ("太好了，{cause}！真为你高兴。", "好消息：{cause}，这是你应得的！", "听到{cause}，我也很开心，好好享受吧！"),
+        "surprise": ("哇，{cause}？真没想到！", "不会吧，{cause}！你现在感觉怎么样？", "真意外：{cause}，快跟我说说！"),
+        "sad": ("听到{cause}，我很难过，一定很痛吧。", "{cause}，真让人心疼，我在这里陪着你。", "唉，{cause}，慢慢来，不用着急。"),
+        "fear": ("{cause}，紧张是正常的，你不是一个人。", "听起来很吓人：{cause}，我们一步一步来。", "我理解你的担心，{cause}，慢慢呼吸，我在。"),
+        "anger": ("{cause}，这真的很不公平，你生气是应该的。", "换谁都会生气，{cause}，我们一起想想办法。", "我明白，{cause}，这太过分了。"),
+        "disgust": ("呃，{cause}？听起来太糟糕了。", "{cause}，真恶心，谁都会反感。", "太让人反胃了，{cause}，我理解你的感受。"),
+        "neutral": ("好的，{cause}，想多聊聊也可以。", "明白了：{cause}，需要我帮忙吗？", "知道了，{cause}，你觉得怎么样？"),
     },
 }
 
 THINKING = {
-    "en": "User is {emotion}. Cause: {cause}.",
-    "zh": "用户很{emotion}。原因：{cause}。",
+    "en": "User is {emotion}{cues}. Cause: {cause}.",
+    "zh": "用户很{emotion}{cues}。原因：{cause}。",
 }
+CUES = {"en": "; {cues}", "zh": "，{cues}"}
+# The cause of a request to review the conversation (end of T1), in the user's first person.
+TRAJECTORY_CAUSE = {"en": "I want to look back on how my feelings changed", "zh": "我想回顾自己的情绪变化"}
 CHANGED_FROM = {"en": " (before: {emotion})", "zh": "（之前：{emotion}）"}
 TRAJECTORY_REPLY = {
-    "en": ("Your feelings went {path}.", " to ", "from "),
-    "zh": ("你的情绪{path}。", "，然后变成", "从"),
+    "en": (("Your feelings went {path}.", "Looking back, you went {path}."), " to ", "from "),
+    "zh": (("你的情绪{path}。", "回顾下来，你的心情{path}。"), "，然后变成", "从"),
 }
 REASON_REPLY = {
-    "en": "I think you feel {emotion} because {cause}.",
-    "zh": "我觉得你感到{emotion}，是因为{cause}。",
+    "en": ("I think you feel {emotion} because {cause}.", "You seem {emotion}, mostly because {cause}."),
+    "zh": ("我觉得你感到{emotion}，是因为{cause}。", "你感到{emotion}，主要是因为{cause}。"),
 }
 
 # First person -> third person (thinking is about the user) and -> second person (reply to the user).
 _EN_THIRD = {"i": "they", "i'm": "they're", "me": "them", "my": "their", "mine": "theirs", "am": "are",
-             "i've": "they've", "myself": "themselves", "was": "was", "i'd": "they'd"}
+             "i've": "they've", "myself": "themselves", "i'd": "they'd"}
 _EN_SECOND = {"i": "you", "i'm": "you're", "me": "you", "my": "your", "mine": "yours", "am": "are",
               "i've": "you've", "myself": "yourself", "i'd": "you'd"}
 _EN_WORD = re.compile(r"[A-Za-z']+")
+_EN_I_WAS = re.compile(r"\b(I) was\b")
 
 
 def emotion_word(emotion: str, language: str) -> str:
@@ -86,6 +99,8 @@ def shift_person(text: str, language: str, *, to: str) -> str:
     if language == "zh":
         return text.replace("我", "用户" if to == "third" else "你")
     table = _EN_THIRD if to == "third" else _EN_SECOND
+    # 'I was' needs the plural verb once 'I' becomes 'they' or 'you' ("they were", not "they was").
+    text = _EN_I_WAS.sub("they were" if to == "third" else "you were", text)
 
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)

@@ -36,7 +36,7 @@ from reference_model.tokenizer import CharTokenizer, PretrainedTokenizer, Tokeni
 from reference_model.units import GriffinLimVocoder, UnitCodec
 
 TASKS = ["T1", "T2", "T3", "T4", "T5"]
-VERSION = 3  # bump when preparation changes, so old prepared data is not reused
+VERSION = 4  # bump when preparation changes, so old prepared data is not reused
 
 
 class DataError(ValueError):
@@ -66,7 +66,7 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
     testset = _load(data_dir, config)
     writer = make_cause_writer(config.data)
     log(f"IEAT construction ({writer.name} causes)")
-    dialogues = build_ieat(testset, writer)
+    dialogues = build_ieat(testset, writer, attributes=config.data.attributes)
     if not dialogues:
         raise DataError(f"{data_dir}: no dialogues found (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl)")
     extractor = make_extractor(config.features)
@@ -184,7 +184,7 @@ def _tokenizer(config: Config, turns: list[IEATTurn]) -> Tokenizer:
     if config.tokenizer.kind == "pretrained":
         return PretrainedTokenizer(Path(config.model.pretrained))
     phrases = [w for words in pb.EMOTION_WORDS.values() for w in words.values()]
-    texts = [t for turn in turns for t in (turn.transcript, turn.thinking, turn.reply)] + phrases
+    texts = [t for turn in turns for t in (turn.transcript, turn.thinking, turn.reply, f"[{turn.cue}]")] + phrases
     return CharTokenizer.train(texts, max_chars=config.tokenizer.max_chars)
 
 

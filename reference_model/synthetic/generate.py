@@ -12,13 +12,14 @@ import random
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
 
 from humdial_eval import layout
 from reference_model.synthetic.scripts import draw_dialogue
-from reference_model.synthetic.voice import SAMPLE_RATE, Speaker, Voice
+from reference_model.synthetic.voice import SAMPLE_RATE, Speaker, Style, Voice
 
 TASKS = ("T1", "T2", "T3")
 SPLITS = ("train", "test")
@@ -30,6 +31,8 @@ class GenerationSummary:
     dialogues: dict[str, int] = field(default_factory=dict)  # split -> count
     turns: dict[str, int] = field(default_factory=dict)
     audio_seconds: float = 0.0
+    written: int = 0  # training turns whose cause and reply an LLM wrote (--writer)
+    asked: int = 0
 
 
 def generate_dataset(
@@ -41,8 +44,11 @@ def generate_dataset(
     languages: tuple[str, ...] = layout.LANGUAGES,
     tasks: tuple[str, ...] = TASKS,
     seed: int = 0,
+    writer: Any = None,
 ) -> GenerationSummary:
-    """``train_dialogues`` / ``test_dialogues`` are per task and language."""
+    """``train_dialogues`` / ``test_dialogues`` are per task and language. With a ``writer``
+    (:class:`reference_model.writer.ProfileWriter`), the training split's turns also get the cause and
+    reply an LLM wrote for them."""
     summary = GenerationSummary(root=out)
     for split, count in (("train", train_dialogues), ("test", test_dialogues)):
         summary.dialogues[split] = 0
@@ -60,7 +66,8 @@ def generate_dataset(
                     speaker = Speaker.draw(audio_rng)
                     turns = []
                     for turn_id, turn in enumerate(script, start=1):
-                        audio = voice.synthesize(turn.text, language, turn.emotion, speaker, audio_rng)
+                        style = Style.draw(audio_rng)
+                        audio = voice.synthesize(turn.text, language, turn.emotion, speaker, audio_rng, style)
                         name = layout.user_audio_name(dialogue_id, turn_id)
                         folder = layout.audio_dir(out / split, language, task)
                         folder.mkdir(parents=True, exist_ok=True)
@@ -72,14 +79,23 @@ def generate_dataset(
                                 "text": turn.text,
                                 "emotion": turn.emotion,
                                 "split_audio_file": f"{folder.name}/{name}",
+                                # The voice's known settings: what stage 1 learns to hear (see attributes.py).
+                                "speaker": speaker.name, "gender": speaker.gender, "age_range": speaker.age,
+                                "speaking_rate": style.rate, "pitch_level": style.pitch, "energy": style.energy,
                             }
                         )
-                    lines.append(json.dumps({"dialogue_id": dialogue_id, "turns": turns}, ensure_ascii=False))
+                    lines.append({"dialogue_id": dialogue_id, "turns": turns})
                     summary.dialogues[split] += 1
                     summary.turns[split] += len(turns)
+                if writer is not None and split == "train" and lines:
+                    from reference_model.writer import attach
+
+                    summary.written += attach(lines, language, task, writer)
+                    summary.asked += sum(len(record["turns"]) for record in lines)
                 path = layout.task_file(out / split, language, task)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+                text = "\n".join(json.dumps(record, ensure_ascii=False) for record in lines)
+                path.write_text(text + ("\n" if lines else ""), encoding="utf-8")
     return summary
 
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -53,22 +53,76 @@ _VOWELS = ((730.0, 1090.0), (530.0, 1840.0), (270.0, 2290.0), (570.0, 840.0), (3
 
 @dataclass(frozen=True)
 class Speaker:
+    """A synthetic voice. ``gender`` and ``age`` are the labels stage 1 learns to hear; ``senior`` voices
+    get a shakier, breathier phonation and ``young`` ones a slightly quicker delivery."""
+
     base_f0: float  # Hz
     formant_shift: float  # vocal tract scale (about 0.85 for deep voices, 1.15 for small ones)
+    gender: str = "unknown"  # female | male
+    age: str = "unknown"  # young | adult | senior
+    name: str = "custom"
 
     @classmethod
     def draw(cls, rng: np.random.Generator) -> "Speaker":
-        return cls(base_f0=float(rng.uniform(100.0, 240.0)), formant_shift=float(rng.uniform(0.88, 1.12)))
+        """One voice of :data:`VOICES`, uniformly."""
+        return VOICES[int(rng.integers(len(VOICES)))]
 
 
-ASSISTANT = Speaker(base_f0=190.0, formant_shift=1.0)
+GENDERS = ("female", "male")
+AGES = ("young", "adult", "senior")
+# (f0 range in Hz, formant shift range) per gender and age; real voices overlap much more than this.
+_VOICE_RANGES = {
+    ("female", "young"): ((225.0, 255.0), (1.10, 1.16)), ("female", "adult"): ((195.0, 220.0), (1.05, 1.10)),
+    ("female", "senior"): ((170.0, 190.0), (1.02, 1.07)), ("male", "young"): ((130.0, 150.0), (0.93, 0.98)),
+    ("male", "adult"): ((108.0, 125.0), (0.88, 0.93)), ("male", "senior"): ((92.0, 105.0), (0.85, 0.90)),
+}
+
+
+def _voice_bank(per_group: int = 4) -> tuple[Speaker, ...]:
+    """``per_group`` voices per (gender, age), spread evenly over the group's ranges: 24 by default."""
+    bank = []
+    for (gender, age), ((f_lo, f_hi), (s_lo, s_hi)) in _VOICE_RANGES.items():
+        for i in range(per_group):
+            at = i / max(per_group - 1, 1)
+            shift = s_lo + (s_hi - s_lo) * ((i * 2) % per_group) / max(per_group - 1, 1)
+            bank.append(Speaker(f_lo + (f_hi - f_lo) * at, shift, gender, age, f"{gender[0]}_{age}_{i}"))
+    return tuple(bank)
+
+
+VOICES: tuple[Speaker, ...] = _voice_bank()
+ASSISTANT = Speaker(base_f0=190.0, formant_shift=1.0, gender="female", age="adult", name="assistant")
+
+# The delivery settings are kept smaller than the emotions' own differences (PROSODY): at the first
+# version's sizes (rate x0.75..1.35, +-4 semitones, energy x0.45..1.7, seniors given fear's tremolo and
+# sad's breathiness) the style drowned the emotion cues and the tiny model stopped hearing emotion.
+RATE_LEVELS = {"slow": 0.87, "normal": 1.0, "fast": 1.15}  # multiplier of the syllable rate
+ENERGY_LEVELS = {"soft": 0.6, "normal": 1.0, "loud": 1.4}  # multiplier of the peak amplitude
+PITCH_LEVELS = {"low": -2.0, "mid": 0.0, "high": 2.0}  # semitones added to the speaker's pitch
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one utterance is delivered, on top of the emotion: the speaking-rate, energy and pitch settings."""
+
+    rate: str = "normal"
+    energy: str = "normal"
+    pitch: str = "mid"
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> "Style":
+        return cls(
+            str(rng.choice(list(RATE_LEVELS))), str(rng.choice(list(ENERGY_LEVELS))), str(rng.choice(list(PITCH_LEVELS)))
+        )
+
+
+PLAIN = Style()
 
 
 class Voice(Protocol):
     name: str
 
     def synthesize(
-        self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator
+        self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator, style: Style = PLAIN
     ) -> np.ndarray:
         """Float32 mono samples at 16 kHz."""
         ...
@@ -85,9 +139,9 @@ class NumpyVoice:
         self.syllable_seconds = syllable_seconds
 
     def synthesize(
-        self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator
+        self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator, style: Style = PLAIN
     ) -> np.ndarray:
-        p = _vary(PROSODY[emotion], self.variation, rng)
+        p = _apply(_vary(PROSODY[emotion], self.variation, rng), style, speaker)
         syllables = syllabify(text, language)[: self.max_syllables] or ["a"]
         pieces = [np.zeros(int(rng.uniform(0.08, 0.16) * SAMPLE_RATE), dtype=np.float64)]
         n = len(syllables)
@@ -99,7 +153,9 @@ class NumpyVoice:
         pieces.append(np.zeros(int(rng.uniform(0.08, 0.16) * SAMPLE_RATE)))
         signal = np.concatenate(pieces)
         peak = float(np.max(np.abs(signal))) or 1.0
-        return (signal / peak * (0.15 + 0.75 * p.energy)).astype(np.float32)
+        # scaled so that the loudest emotion at the loudest setting stays below full scale (no clipped level)
+        level = (0.1 + 0.5 * p.energy) * ENERGY_LEVELS[style.energy]
+        return (signal / peak * min(level, 0.98)).astype(np.float32)
 
     def _syllable(
         self, syllable: str, seconds: float, position: float, p: Prosody, speaker: Speaker, rng: np.random.Generator
@@ -130,6 +186,15 @@ class NumpyVoice:
         if p.tremolo:
             envelope = envelope * (1 - p.tremolo * (0.5 + 0.5 * np.sin(2 * np.pi * 6.0 * t)))
         return signal * envelope
+
+
+def _apply(p: Prosody, style: Style, speaker: Speaker) -> Prosody:
+    """The utterance's style and the speaker's age on top of the emotion's prosody."""
+    rate = p.rate * RATE_LEVELS[style.rate] * (1.08 if speaker.age == "young" else 1.0)
+    pitch = p.pitch * 2.0 ** (PITCH_LEVELS[style.pitch] / 12.0)
+    if speaker.age == "senior":  # slower and a little rougher, but not with fear's tremor or sadness's breath
+        return replace(p, rate=rate * 0.92, pitch=pitch, jitter=p.jitter + 0.01, breath=min(p.breath + 0.04, 0.9))
+    return replace(p, rate=rate, pitch=pitch)
 
 
 def _vary(p: Prosody, amount: float, rng: np.random.Generator) -> Prosody:
@@ -173,14 +238,14 @@ class EspeakVoice:
         self.executable = found
 
     def synthesize(
-        self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator
+        self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator, style: Style = PLAIN
     ) -> np.ndarray:
         import librosa
 
-        p = _vary(PROSODY[emotion], 0.08, rng)
+        p = _apply(_vary(PROSODY[emotion], 0.08, rng), style, speaker)
         pitch = int(np.clip(50 * p.pitch * speaker.base_f0 / 160.0, 0, 99))
         speed = int(np.clip(165 * p.rate, 80, 450))
-        amplitude = int(np.clip(40 + 140 * p.energy, 10, 200))
+        amplitude = int(np.clip((40 + 140 * p.energy) * ENERGY_LEVELS[style.energy], 10, 200))
         voice, spoken = ("en", text) if language == "en" else ("cmn-latn-pinyin", to_pinyin(text))
         command = [self.executable, "-v", voice, "-p", str(pitch), "-s", str(speed), "-a", str(amplitude), "--stdout"]
         result = subprocess.run(command, input=spoken.encode("utf-8"), capture_output=True, timeout=60, check=False)

@@ -26,12 +26,13 @@ TINY: dict[str, Any] = {
     "units": {"codebook_size": 12, "n_mels": 16, "n_fft": 512, "hop_length": 640, "max_units": 20, "griffin_lim_iters": 4},
     "model": {
         "backbone": {
-            "model_type": "qwen2", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+            "model_type": "qwen2", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
             "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 512,
             "tie_word_embeddings": True,
         },
         "encoder": {"dim": 32, "layers": 1, "heads": 2, "dropout": 0.1},
         "adapter_stack": 2, "speech_head_hidden": 32, "ser_hidden": 16, "ser_steps": 20,
+        "speech_branch_layer": 1, "speech_branch_depth": 1,
     },
     "stages": {
         "stage1": {"steps": 3, "batch_size": 4, "lr": 0.003, "warmup_steps": 1,

@@ -28,7 +28,7 @@ def test_every_emotion_word_reads_back_as_its_label() -> None:
         assert sorted(words) == sorted(EMOTIONS)
         for label, word in words.items():
             assert normalise_emotion(word) == label
-            assert pb.parse_emotion(pb.THINKING["en"].format(emotion=word, cause="x")) == label
+            assert pb.parse_emotion(pb.THINKING["en"].format(emotion=word, cues="; slow, soft, low-pitched; a man", cause="x")) == label
     assert set(pb.REPLY_EMOTION) == set(EMOTIONS)
     assert set(pb.REPLY_EMOTION.values()) == set(pb.REPLY_EMOTIONS)
 
@@ -47,7 +47,38 @@ def test_thinking_holds_emotion_and_cause_and_the_change_from_the_previous_turn(
     assert second.thinking.startswith("User is sad. Cause: their dog passed away last night.")
     assert second.thinking.endswith("(before: happy)")
     assert (first.reply_emotion, second.reply_emotion) == ("happy", "sad")
-    assert first.reply in pb.REPLIES["en"]["happy"] and second.reply in pb.REPLIES["en"]["sad"]
+    happy = [v.format(cause="you got the job") for v in pb.REPLIES["en"]["happy"]]
+    sad = [v.format(cause="your dog passed away last night") for v in pb.REPLIES["en"]["sad"]]
+    assert first.reply in happy and second.reply in sad
+
+
+def test_replies_vary_between_situations_and_speak_of_the_cause() -> None:
+    dialogues = [dialogue("T3", [(f"I feel so low, my plant number {i} died.", "sad")], dialogue_id=f"d{i}") for i in range(12)]
+    replies = [d.turns[0].reply for d in build_ieat(collection_of(*dialogues), TemplateCauseWriter())]
+    assert len({r.split(",")[0].split(":")[0] for r in replies}) >= 2  # more than one phrasing
+    assert all("your plant number" in r for r in replies)
+
+
+def test_template_artefacts_are_gone() -> None:
+    t1 = dialogue("T1", [("Guess what, I got the job offer I was hoping for.", "happy"),
+                         ("Looking back at our chat, how have my feelings changed?", "neutral")])
+    (built,) = build_ieat(collection_of(t1), TemplateCauseWriter())
+    assert "they were hoping" in built.turns[0].thinking and "they was" not in built.turns[0].thinking
+    assert "Cause: they want to look back on how their feelings changed" in built.turns[1].thinking
+    assert "how have" not in built.turns[1].thinking
+
+
+def test_recorded_attributes_go_into_thinking_and_the_teacher_cue() -> None:
+    turn = Turn(1, "Sadly, my old dog died last night.", "sad", extra={
+        "speaking_rate": "slow", "energy": "soft", "pitch_level": "low", "gender": "male", "age_range": "senior",
+        "speaker": "m_senior_0"})
+    d = Dialogue("d1", "en", "T3", (turn,))
+    (with_attrs,) = build_ieat(collection_of(d), TemplateCauseWriter())
+    assert with_attrs.turns[0].thinking == "User is sad; slow, soft, low-pitched; an older man. Cause: their old dog died last night."
+    assert with_attrs.turns[0].cue == "slow, soft, low-pitched; an older man"
+    assert pb.parse_emotion(with_attrs.turns[0].thinking) == "sad"
+    (without,) = build_ieat(collection_of(d), TemplateCauseWriter(), attributes=False)
+    assert without.turns[0].thinking == "User is sad. Cause: their old dog died last night." and without.turns[0].cue == ""
 
 
 def test_t1_ends_with_the_trajectory_and_t2_with_the_earlier_cause() -> None:
@@ -56,17 +87,19 @@ def test_t1_ends_with_the_trajectory_and_t2_with_the_earlier_cause() -> None:
     t2 = dialogue("T2", [("I'm furious, a colleague took credit for my work.", "anger"),
                          ("By the way, the meeting moved.", "neutral"), ("Why do I feel this way?", "anger")], dialogue_id="d2")
     built = {d.task: d for d in build_ieat(collection_of(t1, t2), TemplateCauseWriter())}
-    assert built["T1"].turns[-1].reply == "Your feelings went from surprised to disgusted."
+    assert built["T1"].turns[-1].reply in ("Your feelings went from surprised to disgusted.",
+                                           "Looking back, you went from surprised to disgusted.")
     assert built["T1"].turns[-1].reply_emotion == "neutral"
     assert built["T2"].turns[-1].cause == "a colleague took credit for my work"
-    assert built["T2"].turns[-1].reply == "I think you feel angry because a colleague took credit for your work."
+    assert built["T2"].turns[-1].reply in ("I think you feel angry because a colleague took credit for your work.",
+                                           "You seem angry, mostly because a colleague took credit for your work.")
 
 
 def test_chinese_turns_are_written_in_chinese() -> None:
     d = dialogue("T3", [("我好害怕，我明天要做一个医学检查。", "fear")], language="zh")
     (built,) = build_ieat(collection_of(d), TemplateCauseWriter())
     assert built.turns[0].thinking == "用户很害怕。原因：用户明天要做一个医学检查。"
-    assert built.turns[0].reply in pb.REPLIES["zh"]["fear"]
+    assert built.turns[0].reply in [v.format(cause="你明天要做一个医学检查") for v in pb.REPLIES["zh"]["fear"]]
 
 
 @pytest.mark.parametrize(

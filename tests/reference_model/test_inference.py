@@ -55,6 +55,20 @@ def test_evaluate_reports_accuracy_against_chance_and_consistency(trained: Path,
     consistency = report["consistency"]
     assert consistency["n"] == turns and 0 <= consistency["agreement"] <= 1 and 0 <= consistency["chance"] <= 1
     assert report["checkpoint_stage"] == 2
+    assert report["emotion"]["accuracy"] == emotion["accuracy"]
+    assert report["emotion"]["chance"] == max(emotion["chance_uniform"], emotion["chance_majority"])
+    assert set(report["attributes"]) == {"speaking_rate", "pitch_level", "energy", "gender", "age_range"}
+    for name, row in report["attributes"].items():
+        assert row["n"] == turns and 0 <= row["accuracy"] <= 1 and 0 < row["chance"] <= 1, name
+
+
+def test_attribute_accuracy_counts_unstated_values_as_wrong_and_chance_as_the_majority() -> None:
+    from reference_model.evaluation import attribute_accuracy
+
+    gold = [{"gender": "male"}, {"gender": "male"}, {"gender": "male"}, {"gender": "female"}]
+    said = [{"gender": "male"}, {}, {"gender": "female"}, {"gender": "female"}]
+    row = attribute_accuracy(gold, said)["gender"]
+    assert row == {"accuracy": 0.5, "chance": 0.75, "n": 4, "unstated": 1}
 
 
 def test_the_cli_evaluate_writes_json(tmp_path: Path, trained: Path, dataset: Path) -> None:

@@ -52,3 +52,56 @@ def test_frozen_groups_get_no_gradient(tiny_config, prepared_folder: Path) -> No
     losses["loss"].backward()
     assert all(p.grad is None for p in model.lm.parameters())
     assert all(p.grad is not None for p in model.adapter.parameters())
+
+
+def _config_with(config, **model_fields):
+    import copy
+
+    changed = copy.deepcopy(config)
+    for key, value in model_fields.items():
+        setattr(changed.model, key, value)
+    return changed
+
+
+def test_the_speech_branch_leaves_at_its_layer_and_speech_losses_never_reach_the_text_top(
+    tiny_config, prepared_folder: Path
+) -> None:
+    layers = tiny_config.model.backbone["num_hidden_layers"]
+    config = _config_with(tiny_config, speech_branch_layer=1, speech_branch_depth=2)
+    model, data = setup(config, prepared_folder)
+    assert model.speech_branch is not None and len(model.speech_branch.layers) == 2
+    model.train()
+    model.set_trainable(["audio_encoder", "adapter", "lm", "speech_head"])
+    pair = data.batch([3, 4, 5], teacher=False, units=True)
+    compute_losses(model, pair, {"unit_ce": 1.0}, 1.0)["loss"].backward()
+    decoder = model.lm.get_decoder()
+    below = [p.grad for p in decoder.layers[0].parameters()]
+    above = [p.grad for layer in decoder.layers[1:layers] for p in layer.parameters()]
+    assert all(g is not None and g.abs().sum() > 0 for g in below)  # the shared "think" layers learn to speak
+    assert all(g is None or g.abs().sum() == 0 for g in above)  # the text-only top does not
+    assert all(p.grad is not None for p in model.speech_branch.layers[0].parameters())
+
+
+def test_decoding_feeds_the_branch_the_same_states_as_training(tiny_config, prepared_folder: Path) -> None:
+    """Incremental decoding (two caches) and one full pass give the same speech hidden states."""
+    config = _config_with(tiny_config, speech_branch_layer=1, speech_branch_depth=1)
+    model, data = setup(config, prepared_folder)
+    model.eval()
+    batch = data.batch([2], teacher=False, units=True).student
+    with torch.no_grad():
+        embeds, _ = model.embed(batch)
+        _, full = model.dual_hidden_states(embeds, batch.attention_mask)
+        state = model.decode_step()
+        state(embeds[:, :-5])
+        parts = [state.speech_hidden]
+        for i in range(5, 0, -1):
+            state(embeds[:, -i:][:, :1])
+            parts.append(state.speech_hidden)
+    assert torch.allclose(torch.cat(parts, dim=1), full, atol=1e-4)
+
+
+def test_branching_at_the_top_with_no_layers_is_the_single_head_model(tiny_config, prepared_folder: Path) -> None:
+    layers = tiny_config.model.backbone["num_hidden_layers"]
+    for layer in (0, layers):
+        model, _ = setup(_config_with(tiny_config, speech_branch_layer=layer, speech_branch_depth=0), prepared_folder)
+        assert model.speech_branch is None
