@@ -7,6 +7,7 @@ file, line, dialogue, turn and field, and the loader goes on with whatever else 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +37,27 @@ def strip_chat_template(text: str) -> str:
     if match:
         text = text[match.end() :]
     return _SPECIAL_TOKENS.sub("", text).strip()
+
+
+class UnusableTestSet(ValueError):
+    """A test set a system cannot be run over (no folder, errors in it, no files); the message lists the
+    problems with file, line and field."""
+
+
+def load_testset_strictly(path: Path, tasks: Sequence[str], languages: Sequence[str]) -> TestSet:
+    """The test set to *answer* (``generate``, ``baseline infer``): unlike scoring, which reports test-set
+    problems and goes on, a system run over a broken test set would write a submission for the wrong
+    questions, so any error stops it."""
+    if not path.is_dir():
+        raise UnusableTestSet(f"test set folder not found: {path}")
+    issues = IssueLog(root=path)
+    testset = load_testset(path, issues, tasks=list(tasks), languages=list(languages))
+    if issues.errors:
+        shown = "\n".join(issue.format() for issue in issues.errors[:20])
+        raise UnusableTestSet(f"{len(issues.errors)} problem(s) in the test set:\n{shown}")
+    if not testset.files:
+        raise UnusableTestSet(f"no test files under {path} (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl)")
+    return testset
 
 
 def load_testset(

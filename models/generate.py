@@ -13,8 +13,7 @@ from pathlib import Path
 
 from humdial_eval import layout
 from humdial_eval.dialogue import TestSet
-from humdial_eval.issues import IssueLog
-from humdial_eval.loading import load_testset
+from humdial_eval.loading import UnusableTestSet, load_testset_strictly
 from humdial_eval.profiles import ProfileError
 from models.journal import Journal
 from models.profile import build_backend, load_model_profile
@@ -72,16 +71,10 @@ def generate_submission(
 
 
 def read_testset(path: Path, tasks: Sequence[str], languages: Sequence[str]) -> TestSet:
-    if not path.is_dir():
-        raise GenerationError(f"test set folder not found: {path}")
-    issues = IssueLog(root=path)
-    gold = load_testset(path, issues, tasks=list(tasks), languages=list(languages))
-    if issues.errors:
-        shown = "\n".join(issue.format() for issue in issues.errors[:20])
-        raise GenerationError(f"{len(issues.errors)} problem(s) in the test set:\n{shown}")
-    if not gold.files:
-        raise GenerationError(f"no test files under {path} (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl)")
-    return gold
+    try:
+        return load_testset_strictly(path, tasks, languages)
+    except UnusableTestSet as exc:
+        raise GenerationError(str(exc)) from None
 
 
 def _whole_run(backend: object, gold: TestSet, root: Path, fresh: bool, limit: int | None,

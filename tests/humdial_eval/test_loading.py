@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import load_submission, load_testset, strip_chat_template
 from tests.conftest import Dataset, write_jsonl
@@ -97,3 +99,16 @@ def test_sample_dataset_loads_cleanly(dataset: Dataset) -> None:
     assert testset.languages() == ["en", "zh"]
     turn = submission.get("en", "T3").dialogues["en_t3_a"].turn(3)  # type: ignore[union-attr]
     assert turn is not None and turn.response_audio is not None and turn.response_audio.name == "en_t3_a_3_response.wav"
+
+
+def test_a_test_set_to_answer_with_errors_stops_with_the_problems(tmp_path: Path) -> None:
+    """`generate` and `baseline infer` share this reader: a broken test set is refused, naming file and line."""
+    from humdial_eval.loading import UnusableTestSet, load_testset_strictly
+
+    with pytest.raises(UnusableTestSet, match="not found"):
+        load_testset_strictly(tmp_path / "absent", ["T1"], ["en"])
+    folder = tmp_path / "HD-Track1-Test" / "en"
+    folder.mkdir(parents=True)
+    (folder / "HD-Track1-T1.jsonl").write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(UnusableTestSet, match=r"HD-Track1-T1\.jsonl:1"):
+        load_testset_strictly(tmp_path / "HD-Track1-Test", ["T1"], ["en"])
