@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from humdial_eval import layout
-from humdial_eval.cli.main import UserError
+from humdial_eval.cli.errors import UserError
 from humdial_eval.issues import Severity, ValidationIssue
 
 if TYPE_CHECKING:

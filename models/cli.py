@@ -8,7 +8,7 @@ from pathlib import Path
 
 from humdial_eval import layout
 from humdial_eval.cli.common import RANKED_TASKS, split_list
-from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import DEFAULT_PROFILE
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from humdial_eval import layout
-from humdial_eval.cli.main import EXIT_OK, UserError
+from humdial_eval.cli.errors import EXIT_OK, UserError
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 

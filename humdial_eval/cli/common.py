@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from humdial_eval import layout, registry
-from humdial_eval.cli.main import UserError
+from humdial_eval.cli.errors import UserError
 from humdial_eval.task import Task
 
 RANKED_TASKS = ("T1", "T2", "T3")

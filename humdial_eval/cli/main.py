@@ -12,21 +12,14 @@ import sys
 from collections.abc import Collection, Sequence
 
 from humdial_eval import __version__, registry
+
+# Defined in their own module: run as ``python -m humdial_eval.cli.main`` this file is ``__main__``, and a
+# UserError class defined here would be a different class from the one the commands import and raise.
+# Re-exported here for command plugins written against this module.
+from humdial_eval.cli.errors import ERROR_LIMIT, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UserError
 from humdial_eval.terminal import printable
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-# An error line quotes paths, ids and server messages: escaped, and cut beyond this many characters.
-ERROR_LIMIT = 1000
-# `score`: outputs written, but an expected item has no score because its judgment failed on the judge's
-# side (transport, 429/5xx after retries, unreadable answers), so the final is incomplete. Not used when
-# the user chose --on-failure exclude|min explicitly. (3 is an internal error.)
-EXIT_INCOMPLETE = 4
-
-
-class UserError(Exception):
-    """A problem with the user's input or environment, reported as one clear line (exit 1)."""
+__all__ = ["ERROR_LIMIT", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "UserError", "main", "run"]
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

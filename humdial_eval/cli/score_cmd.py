@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
-from humdial_eval.cli.main import EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.cli.errors import EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.credentials import redact
 from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
 from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol

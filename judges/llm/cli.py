@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from humdial_eval.cli.main import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import ProfileError, build_judges
 from humdial_eval.registry import PluginError
 from humdial_eval.terminal import json_line, printable

@@ -111,3 +111,13 @@ def test_without_argv_the_parser_is_complete() -> None:
 
     args = build_parser().parse_args(["validate", "sub", "--testset", "ts", "--json"])
     assert args.command == "validate" and args.json and callable(args.func)
+
+
+@pytest.mark.parametrize("module", ["humdial_eval.cli.main", "humdial_eval"])
+def test_a_users_mistake_is_exit_1_however_the_cli_is_started(module: str, tmp_path: Path) -> None:
+    """Started as ``python -m humdial_eval.cli.main`` the entry module is ``__main__``; its error class must
+    still be the one the commands raise, or every user error became "internal error" (exit 3)."""
+    done = subprocess.run([sys.executable, "-m", module, "score", str(tmp_path / "absent"), "--testset",
+                           str(tmp_path / "absent-testset"), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("humdial-eval: error:") and "internal error" not in done.stderr
