@@ -13,8 +13,10 @@ leaves work stranded.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import random
 import secrets
 import socket
 import sqlite3
@@ -48,6 +50,8 @@ CREATE TABLE IF NOT EXISTS claims (
 """
 # A claim older than this is void even if its process seems alive (another host; a reused pid).
 CLAIM_LEASE_S = 900.0
+# How long a process waits for another one's write lock (SQLite's busy timeout, and the setup's retries).
+LOCK_WAIT_S = 60.0
 CLAIMED, BUSY, DONE = "claimed", "busy", "done"
 
 
@@ -84,21 +88,35 @@ class JudgmentStore:
             raise StoreError(f"cannot create the folder of judgment store {path} ({exc.strerror or exc}); "
                              f"{STORE_ADVICE}") from None
         try:
-            self._db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+            self._db = sqlite3.connect(str(path), timeout=LOCK_WAIT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(_explain(path, exc)) from None
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
-            self._db.execute(_CLAIMS_SCHEMA)
-            if check_writable:  # a read-only folder or file shows only on the first write: find out now
-                with self._transaction():
-                    self._db.execute("DELETE FROM claims WHERE 0")
-        except sqlite3.Error as exc:
-            self._db.close()
-            raise StoreError(_explain(path, exc)) from None
+        deadline = time.monotonic() + LOCK_WAIT_S
+        for attempt in itertools.count():
+            try:
+                self._set_up(check_writable)
+                break
+            except sqlite3.OperationalError as exc:
+                # Two processes creating one store at once: switching a new file to WAL answers "locked" at
+                # once, without SQLite's busy wait. The other process finishes within milliseconds.
+                if _is_lock(exc) and time.monotonic() < deadline:
+                    time.sleep(min(0.5, 0.01 * 2 ** attempt) * (0.5 + random.random()))
+                    continue
+                self._db.close()
+                raise StoreError(_explain(path, exc)) from None
+            except sqlite3.Error as exc:
+                self._db.close()
+                raise StoreError(_explain(path, exc)) from None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    def _set_up(self, check_writable: bool) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._db.execute(_CLAIMS_SCHEMA)
+        if check_writable:  # a read-only folder or file shows only on the first write: find out now
+            with self._transaction():
+                self._db.execute("DELETE FROM claims WHERE 0")
 
     def get(self, key: str) -> Judgment | None:
         with self._errors():
@@ -217,6 +235,11 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return f"{path} is not a judgment store (not an SQLite database: {text}); {STORE_ADVICE}"
     return f"judgment store {path} cannot be used ({type(exc).__name__}: {text}); {STORE_ADVICE}"
+
+
+def _is_lock(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _claim_stands(owner: str, since: float, now: float) -> bool:

@@ -88,8 +88,8 @@ def test_a_process_killed_while_another_shares_the_store(scoring: Scoring, serve
     doomed, survivor = (scoring.spawn(profile, cache, tmp_path / name) for name in ("doomed", "survivor"))
     wait_for(lambda: plan.total_delivered() >= 4 or doomed.poll() is not None)
     doomed.kill()
-    doomed.wait()
-    assert doomed.returncode == -9
+    _, doomed_err = doomed.communicate()
+    assert doomed.returncode == -9, doomed_err.decode()
     _, err = survivor.communicate(timeout=60)
     assert survivor.returncode == 0, err.decode()
     check_exactly_once(plan, cache, lost=CONCURRENCY)

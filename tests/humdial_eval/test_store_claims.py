@@ -139,3 +139,23 @@ def test_identical_requests_of_one_run_are_asked_once(dataset: Dataset, tmp_path
         assert judge.calls == 2 and sum("cached" in r.flags for r in results) == 2
     else:  # without a store there is nothing to share: each item is asked
         assert judge.calls == 4
+
+
+def _open_and_close(path: str) -> str:
+    try:
+        JudgmentStore(Path(path)).close()
+    except Exception as exc:  # the message is what the test reports
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def test_processes_creating_one_store_at_once_all_open_it(tmp_path: Path) -> None:
+    """Switching a new file to WAL answers "database is locked" at once, without SQLite's busy wait, to the
+    second of two processes creating the store together (the way two `score` runs sharing a fresh --cache
+    start); the store retries instead of failing. Before the retry about one open in twenty-five failed."""
+    import multiprocessing
+
+    paths = [str(tmp_path / f"s{round_}.sqlite") for round_ in range(25) for _ in range(4)]
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        outcomes = pool.map(_open_and_close, paths, chunksize=1)
+    assert [outcome for outcome in outcomes if outcome != "ok"] == []
