@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 MODULES = ("audio_encoder", "adapter", "lm", "speech_head")
-LOSSES = ("teacher_ce", "student_ce", "distill_kl", "align", "unit_ce", "consistency")
+LOSSES = ("teacher_ce", "student_ce", "distill_kl", "align", "attribute_ce", "unit_ce", "consistency")
+DISTILL_SPANS = ("thinking", "all")
 
 
 class ConfigError(ValueError):
@@ -46,6 +47,9 @@ class DataConfig:
     max_cause_chars: int = 80
     max_reply_seconds: float = 2.5
     attributes: bool = True  # state the user's recorded voice attributes in thinking (stage-1 attribute modelling)
+    # The text teacher reads how the user sounds (the emotion, and the attributes when ``attributes``)
+    # beside the transcript: the privileged view the speech student is distilled towards.
+    teacher_cue: bool = True
 
 
 @dataclass
@@ -114,6 +118,9 @@ class StageConfig:
     trainable: list[str] = field(default_factory=lambda: list(MODULES))
     losses: dict[str, float] = field(default_factory=dict)
     distill_temperature: float = 1.0
+    # Target tokens the KL covers: the thinking (where the teacher's privileged view of how the user
+    # sounds makes it know more than the student) or every target token (thinking and reply).
+    distill_span: str = "thinking"
     unit_dropout: float = 0.0  # share of input unit embeddings hidden while learning to speak
 
 
@@ -144,6 +151,10 @@ class Config:
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     stages: StagesConfig = field(default_factory=StagesConfig)
     train: RunConfig = field(default_factory=RunConfig)
+
+    def uses_loss(self, name: str) -> bool:
+        """Whether any stage gives loss ``name`` a positive weight (modules only it needs are built then)."""
+        return any(self.stage(n).losses.get(name, 0) > 0 for n in (1, 2))
 
     def stage(self, number: int) -> StageConfig:
         return self.stages.stage1 if number == 1 else self.stages.stage2
@@ -267,6 +278,8 @@ def _check(config: Config, source: str) -> None:
             fail(f"{prefix}.unit_dropout", f"must be in [0, 1), got {stage.unit_dropout}")
         if stage.lr <= 0:
             fail(f"{prefix}.lr", f"must be positive, got {stage.lr}")
+        if stage.distill_span not in DISTILL_SPANS:
+            fail(f"{prefix}.distill_span", f"{stage.distill_span!r} is not one of {', '.join(DISTILL_SPANS)}")
         if stage.schedule not in ("cosine", "linear", "constant"):
             fail(f"{prefix}.schedule", f"{stage.schedule!r} is not one of cosine, linear, constant")
         for module in stage.trainable:

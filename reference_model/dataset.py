@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_model.packing import Batch, Packer, PairBatch, TurnView, collate
+from reference_model.packing import Batch, Packer, PairBatch, TurnView, collate, heard_labels
 from reference_model.prepare import Prepared
 from reference_model.tokenizer import PAD
 
@@ -42,7 +42,8 @@ class TrainingSet:
             unit_array = self.prepared.units(self.prepared.unit_ids[d][t]) if units else None
             students.append(
                 self.packer.pack(dialogue.language, dialogue.task, views[:t], views[t], speech=True,
-                                 units=unit_array, reply_emotion=turn.reply_emotion)
+                                 units=unit_array, reply_emotion=turn.reply_emotion,
+                                 heard=heard_labels(turn.emotion, turn.attributes))
             )
             if teacher:
                 teachers.append(self.packer.pack(dialogue.language, dialogue.task, views[:t], views[t], speech=False))

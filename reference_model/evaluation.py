@@ -7,6 +7,9 @@
 - Attributes from audio alone: from the same thinking, the speaking rate, pitch level, energy,
   gender and age range it states (:mod:`reference_model.attributes`) against the turn's recorded
   settings, each with its chance level (the higher of uniform and majority guessing).
+- What the attribute heads hear (configs that train them): the same turns classified by the heads
+  over the adapted speech, under ``heads``. Where the heads are right and the thinking is not, the
+  listening modules carry the cue and the LM has not learned to state it.
 - Text-speech emotion consistency: every turn is answered in its dialogue as in inference; the
   spoken reply's emotion (speech classifier on the waveform) is compared with the text reply's
   emotion (text classifier), see :mod:`reference_model.meter`.
@@ -28,7 +31,7 @@ from reference_model.checkpoint import Bundle
 from reference_model.decoding import Decoder, DecodingOptions
 from reference_model.features import load_audio, make_extractor
 from reference_model.inference import InferenceSummary, answer_dialogue
-from reference_model.packing import TurnView
+from reference_model.packing import HEARD, TurnView
 from reference_model.phrasebook import parse_emotion
 from reference_model.units import load_vocoder
 
@@ -44,6 +47,7 @@ def evaluate(
     gold, predicted = [], []
     gold_attrs: list[dict[str, str]] = []
     said_attrs: list[dict[str, str]] = []
+    heard: list[list[int]] = []
     for dialogue in dialogues:
         for turn in dialogue.turns:
             if turn.user_audio is None or turn.emotion is None:
@@ -54,6 +58,8 @@ def evaluate(
             predicted.append(parse_emotion(generated.thinking))
             gold_attrs.append(attrs.from_fields(turn.extra))
             said_attrs.append(attrs.parse(generated.thinking))
+            if bundle.model.attribute_heads is not None:
+                heard.append(_heads_predict(bundle.model, features(fid)))
         on_dialogue()
     emotion = emotion_accuracy(gold, predicted)
     report: dict[str, Any] = {
@@ -63,6 +69,8 @@ def evaluate(
         "attributes": attribute_accuracy(gold_attrs, said_attrs),
         "emotion_from_audio": emotion,
     }
+    if heard:
+        report["heads"] = heads_accuracy(gold, gold_attrs, heard)
     if consistency:
         report["consistency"] = _consistency(bundle, decoder, dialogues, extractor, features, on_dialogue)
     return report
@@ -81,6 +89,31 @@ def attribute_accuracy(gold: list[dict[str, str]], said: list[dict[str, str]]) -
             "chance": max(1 / len(values), counts.most_common(1)[0][1] / len(pairs)),
             "n": len(pairs), "unstated": sum(s is None for _, s in pairs),
         }
+    return out
+
+
+def _heads_predict(model: Any, array: np.ndarray) -> list[int]:
+    """The attribute heads' class for each of :data:`HEARD` (emotion, then the attributes) of one utterance."""
+    import torch
+
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        feats = torch.from_numpy(np.array(array, dtype=np.float32))[None].to(device)
+        speech, lengths = model.encode_speech(feats, torch.tensor([len(array)], device=device))
+        return [int(logits.argmax(-1)[0]) for logits in model.attribute_heads(speech.float(), lengths)]
+
+
+def heads_accuracy(gold: list[str], gold_attrs: list[dict[str, str]], heard: list[list[int]]) -> dict[str, dict[str, Any]]:
+    """Accuracy of the attribute heads per emotion and attribute, with the same chance levels as the thinking's."""
+    out: dict[str, dict[str, Any]] = {}
+    for k, name in enumerate(HEARD):
+        values = EMOTIONS if name == "emotion" else attrs.ATTRIBUTES[name]
+        pairs = [(g, values[h[k]]) for g, h in zip(gold if name == "emotion" else [a.get(name) for a in gold_attrs], heard)
+                 if g is not None]
+        if pairs:
+            counts = Counter(g for g, _ in pairs)
+            out[name] = {"accuracy": sum(g == s for g, s in pairs) / len(pairs),
+                         "chance": max(1 / len(values), counts.most_common(1)[0][1] / len(pairs)), "n": len(pairs)}
     return out
 
 

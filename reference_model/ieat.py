@@ -46,7 +46,7 @@ class IEATTurn:
     reply_emotion: str
     user_audio: Path | None
     attributes: dict[str, str] = field(default_factory=dict)  # how the user sounds (see attributes.py)
-    cue: str = ""  # the attributes in words: what the text teacher reads beside the transcript
+    cue: str = ""  # how the user sounds, in words (emotion; attributes): what the text teacher reads beside the transcript
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,22 @@ class CauseWriter(Protocol):
         ...
 
 
-def build_ieat(testset: TestSet, writer: CauseWriter, *, attributes: bool = True) -> list[IEATDialogue]:
+def build_ieat(
+    testset: TestSet, writer: CauseWriter, *, attributes: bool = True, teacher_cue: bool = True
+) -> list[IEATDialogue]:
     """Every dialogue of every file of ``testset``, in file order, with IEAT targets for each turn.
 
     A turn whose data already carries a written ``cause`` (and ``reply``), e.g. from ``baseline data
     --writer``, keeps them; the writer is asked only for the others. With ``attributes``, the turn's
-    recorded voice attributes go into its thinking (and into the text teacher's cue)."""
+    recorded voice attributes go into its thinking. With ``teacher_cue``, the text teacher reads how the
+    user sounds (the emotion, and the attributes when ``attributes``) beside the transcript."""
     dialogues = [d for key in sorted(testset.files) for d in testset.files[key].dialogues.values()]
     requests = [(d, i) for d in dialogues for i in range(len(d.turns)) if not _written(d, i, "cause")]
     written = iter(writer.write_causes(requests))
     out = []
     for d in dialogues:
         causes = [_written(d, i, "cause") or next(written) for i in range(len(d.turns))]
-        out.append(_construct(d, causes, attributes))
+        out.append(_construct(d, causes, attributes, teacher_cue))
     return out
 
 
@@ -86,15 +89,18 @@ def _written(dialogue: Dialogue, index: int, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _construct(dialogue: Dialogue, causes: list[str], with_attributes: bool = True) -> IEATDialogue:
+def _construct(
+    dialogue: Dialogue, causes: list[str], with_attributes: bool = True, teacher_cue: bool = True
+) -> IEATDialogue:
     language = dialogue.language
     emotions = [turn.emotion or "neutral" for turn in dialogue.turns]
     out: list[IEATTurn] = []
     for index, turn in enumerate(dialogue.turns):
         emotion = emotions[index]
         found = attrs.from_fields(turn.extra) if with_attributes else {}
-        cue = attrs.describe(found, language)
-        thinking = thinking_text(language, emotion, causes[index], emotions[index - 1] if index else None, cue)
+        described = attrs.describe(found, language)
+        thinking = thinking_text(language, emotion, causes[index], emotions[index - 1] if index else None, described)
+        cue = sounds_like(language, emotion, described) if teacher_cue else ""
         reply, reply_emotion = _reply(dialogue, index, emotions, causes)
         out.append(
             IEATTurn(
@@ -104,6 +110,12 @@ def _construct(dialogue: Dialogue, causes: list[str], with_attributes: bool = Tr
             )
         )
     return IEATDialogue(dialogue.dialogue_id, language, dialogue.task, tuple(out))
+
+
+def sounds_like(language: str, emotion: str, described: str) -> str:
+    """The text teacher's privileged cue: the user's emotion, then the described attributes (if any)."""
+    word = pb.emotion_word(emotion, language)
+    return word + (pb.CUES[language].format(cues=described) if described else "")
 
 
 def thinking_text(language: str, emotion: str, cause: str, previous: str | None, cues: str = "") -> str:

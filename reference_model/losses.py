@@ -3,10 +3,16 @@
 - ``teacher_ce``: the text path (transcripts in, IEAT thinking and reply out) learns the targets;
   this is the text-side teacher of self-distillation, the same network reading words instead of speech.
 - ``student_ce``: the speech path (user audio in) learns the same targets.
-- ``distill_kl``: KL(teacher || student) over the target tokens, teacher detached: the speech
-  student is pulled towards what the model would think and write had it read the transcript.
+- ``distill_kl``: KL(teacher || student), teacher detached: the speech student is pulled towards what
+  the model would think and write had it read the transcript *and a description of how the user
+  sounds* (``data.teacher_cue``: the emotion and the attributes, which the student must hear). Over
+  the thinking's tokens by default (``distill_span``), where that privileged view makes the two differ.
 - ``align``: 1 - cosine between the mean adapted speech of the current turn and the mean embedding of
   its transcript tokens (speech-text alignment in the shared space).
+- ``attribute_ce``: classifiers over the current turn's adapted speech (its mean and spread over time)
+  name the user's emotion and each recorded attribute; cross-entropy, averaged over the classifiers
+  that have a label. It gives the listening modules a direct reason to carry how the user sounds
+  into the LM's space; the LM still has to state it in the thinking.
 - ``unit_ce``: the speech head learns the reply's speech units (and when to stop). With
   ``unit_dropout``, some earlier units are hidden from the model, so that it cannot just continue
   the voice it was given and has to take the voice from the text it has written.
@@ -27,7 +33,8 @@ from reference_model.packing import IGNORE, Batch
 
 
 def compute_losses(
-    model: Any, pair: Any, weights: dict[str, float], temperature: float, unit_dropout: float = 0.0
+    model: Any, pair: Any, weights: dict[str, float], temperature: float, unit_dropout: float = 0.0,
+    distill_span: str = "thinking",
 ) -> dict[str, torch.Tensor]:
     active = {name: w for name, w in weights.items() if w > 0}
     losses: dict[str, torch.Tensor] = {}
@@ -47,9 +54,11 @@ def compute_losses(
         if "teacher_ce" in active:
             losses["teacher_ce"] = _text_ce(model, t_hidden, teacher)
         if "distill_kl" in active:
-            teacher_logits = model.text_logits(t_hidden[teacher.target_pos[:, 0], teacher.target_pos[:, 1]])
+            t_pos = teacher.target_pos[teacher.target_thinking] if distill_span == "thinking" else teacher.target_pos
+            teacher_logits = model.text_logits(t_hidden[t_pos[:, 0], t_pos[:, 1]])
     if "distill_kl" in active and teacher_logits is not None:
-        s_logits = model.text_logits(hidden[student.target_pos[:, 0], student.target_pos[:, 1]])
+        s_pos = student.target_pos[student.target_thinking] if distill_span == "thinking" else student.target_pos
+        s_logits = model.text_logits(hidden[s_pos[:, 0], s_pos[:, 1]])
         t = temperature
         losses["distill_kl"] = F.kl_div(
             F.log_softmax(s_logits.float() / t, dim=-1), F.log_softmax(teacher_logits.detach().float() / t, dim=-1),
@@ -57,6 +66,8 @@ def compute_losses(
         ) * (t * t)
     if "align" in active and speech is not None:
         losses["align"] = _align(model, speech, student)
+    if "attribute_ce" in active and speech is not None and model.attribute_heads is not None:
+        losses["attribute_ce"] = _attribute_ce(model, speech, student)
     if "unit_ce" in active and student.unit_slot_pos.numel():
         at = student.unit_labels != IGNORE
         losses["unit_ce"] = F.cross_entropy(model.speech_head(speech_hidden[at]).float(), student.unit_labels[at])
@@ -86,6 +97,19 @@ def _align(model: Any, speech: torch.Tensor, batch: Batch) -> torch.Tensor:
         mask = batch.transcript_mask[rows].unsqueeze(-1)
         text_mean = (text * mask).sum(1) / mask.sum(1).clamp(min=1)
     return (1.0 - F.cosine_similarity(speech_mean.float(), text_mean, dim=-1)).mean()
+
+
+def _attribute_ce(model: Any, speech: torch.Tensor, batch: Batch) -> torch.Tensor:
+    rows = (batch.current_utt >= 0).nonzero().flatten()
+    zero = speech.sum() * 0.0
+    if rows.numel() == 0:
+        return zero
+    utts = batch.current_utt[rows]
+    lengths = model.adapter.output_lengths(model.audio_encoder.output_lengths(batch.feat_lengths[utts]))
+    logits = model.attribute_heads(speech[utts].float(), lengths)
+    labels = batch.heard[rows]
+    terms = [F.cross_entropy(out, labels[:, k], ignore_index=-1) for k, out in enumerate(logits) if (labels[:, k] >= 0).any()]
+    return torch.stack(terms).mean() if terms else zero
 
 
 def _consistency(model: Any, hidden: torch.Tensor, batch: Batch) -> torch.Tensor:

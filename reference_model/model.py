@@ -29,6 +29,7 @@ from torch import nn
 
 from reference_model.config import Config, EncoderConfig, ModelConfig
 from humdial_eval.emotions import EMOTIONS
+from reference_model.attributes import ATTRIBUTES
 
 
 class AudioEncoder(nn.Module):
@@ -121,6 +122,30 @@ class SpeechEmotionCritic(nn.Module):
         return self.out(torch.cat([mean, (var + 1e-5).sqrt()], dim=-1))  # eps: sqrt'(0) is infinite
 
 
+class AttributeHeads(nn.Module):
+    """Linear classifiers of a turn's emotion and attributes over its adapted speech (mean and spread over
+    time): a direct signal that the listening modules must carry how the user sounds into the LM's space.
+    Not part of the answer path; the model states what it hears in its thinking."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        from reference_model.packing import HEARD
+
+        sizes = [len(EMOTIONS), *(len(values) for values in ATTRIBUTES.values())]
+        assert len(sizes) == len(HEARD)
+        self.norm = nn.LayerNorm(2 * hidden)
+        self.heads = nn.ModuleList(nn.Linear(2 * hidden, size) for size in sizes)
+
+    def forward(self, speech: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        mask = (torch.arange(speech.shape[1], device=speech.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+        mask = mask.to(speech.dtype)
+        count = mask.sum(dim=1).clamp(min=1.0)
+        mean = (speech * mask).sum(dim=1) / count
+        spread = (((speech - mean[:, None, :]) ** 2 * mask).sum(dim=1) / count + 1e-5).sqrt()
+        pooled = self.norm(torch.cat([mean, spread], dim=-1))
+        return [head(pooled) for head in self.heads]
+
+
 def build_backbone(config: ModelConfig, vocab_size: int, saved_config: Path | None = None) -> nn.Module:
     """A causal LM from a saved config, a pretrained local folder, or the backbone fields of the config."""
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -186,13 +211,16 @@ class UnifiedSpeechLM(nn.Module):
         self.speech_head = SpeechHead(hidden, config.model.speech_head_hidden, units)
         self.unit_embed = nn.Embedding(units, hidden)
         self.critic = SpeechEmotionCritic(config.units.n_mels, config.model.ser_hidden)
+        # built only when a stage trains them, so that bundles of configs without them load unchanged
+        self.attribute_heads = AttributeHeads(hidden) if config.uses_loss("attribute_ce") else None
         self.register_buffer("codebook", codebook.float().clone())
 
     def groups(self) -> dict[str, list[nn.Module]]:
         """The module groups a stage freezes or trains by name (``stages.*.trainable``)."""
         return {
             "audio_encoder": [self.audio_encoder],
-            "adapter": [self.adapter],
+            # the attribute heads train with the adapter whose output they read
+            "adapter": [self.adapter] + ([self.attribute_heads] if self.attribute_heads is not None else []),
             "lm": [self.lm],
             "speech_head": [self.speech_head, self.unit_embed] + ([self.speech_branch] if self.speech_branch is not None else []),
         }
@@ -252,12 +280,13 @@ class UnifiedSpeechLM(nn.Module):
         return DecodeStep(self.lm.get_decoder(), self.speech_branch, self.branch_layer)
 
     def forward(
-        self, pair: Any, weights: dict[str, float], temperature: float = 1.0, unit_dropout: float = 0.0
+        self, pair: Any, weights: dict[str, float], temperature: float = 1.0, unit_dropout: float = 0.0,
+        distill_span: str = "thinking",
     ) -> dict[str, torch.Tensor]:
         """The weighted losses of one packed batch pair (student on speech, teacher on text)."""
         from reference_model.losses import compute_losses
 
-        return compute_losses(self, pair, weights, temperature, unit_dropout)
+        return compute_losses(self, pair, weights, temperature, unit_dropout, distill_span)
 
 
 class DecodeStep:

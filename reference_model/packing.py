@@ -14,7 +14,7 @@ placeholder positions that the model fills with embeddings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,10 +22,23 @@ import torch
 
 from humdial_eval.emotions import EMOTIONS
 from reference_model import tokenizer as tk
+from reference_model.attributes import ATTRIBUTES
 from reference_model.config import DataConfig
 from reference_model.tokenizer import Tokenizer
 
 IGNORE = -100
+# What a turn's speech is classified into by the attribute heads: the emotion, then each attribute.
+HEARD = ("emotion", *ATTRIBUTES)
+HEARD_CLASSES = len(HEARD)
+
+
+def heard_labels(emotion: str | None, attributes: Mapping[str, str]) -> list[int]:
+    """Class indices of a turn's emotion and recorded attributes, in :data:`HEARD` order (-1: unknown)."""
+    labels = [EMOTIONS.index(emotion) if emotion in EMOTIONS else -1]
+    for name, values in ATTRIBUTES.items():
+        value = attributes.get(name)
+        labels.append(values.index(value) if value in values else -1)
+    return labels
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,8 @@ class PackedSequence:
     current_slot: int | None = None
     transcript: list[int] = field(default_factory=list)
     reply_emotion: int = -1
+    heard: list[int] = field(default_factory=list)  # the current turn's emotion and attribute classes (-1: unknown)
+    thinking_targets: int = 0  # how many of the first targets belong to the thinking (<think> ... </think>)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -71,6 +86,7 @@ class Packer:
     def pack(
         self, language: str, task: str, history: Sequence[TurnView], current: TurnView, *, speech: bool,
         targets: bool = True, units: np.ndarray | None = None, reply_emotion: str | None = None,
+        heard: Sequence[int] | None = None,
     ) -> PackedSequence:
         """``speech``: the student (user speech) or the teacher (transcripts). ``targets``: append the
         thinking and reply of ``current`` as training targets; without them the sequence ends at
@@ -97,6 +113,9 @@ class Packer:
         seq.transcript = self.tok.encode(current.transcript)
         if targets:
             self._text(seq, target_ids, target=True)
+            seq.thinking_targets = len(self.tok.encode(current.thinking)) + 2
+        if heard is not None:
+            seq.heard = list(heard)
         if units is not None:
             self._units(seq, units)
         if reply_emotion is not None:
@@ -183,6 +202,8 @@ class Batch:
     transcripts: torch.Tensor  # [B, S]
     transcript_mask: torch.Tensor
     reply_emotion: torch.Tensor  # [B]
+    heard: torch.Tensor  # [B, K] classes of the current turn's emotion and attributes (-1: unknown)
+    target_thinking: torch.Tensor  # [P] whether each target position belongs to the thinking
 
     def to(self, device: torch.device) -> "Batch":
         return Batch(**{k: v.to(device, non_blocking=True) for k, v in self.__dict__.items()})
@@ -206,6 +227,7 @@ def collate(seqs: Sequence[PackedSequence], features: Callable[[int], np.ndarray
     unit_labels = torch.full((rows, width), IGNORE, dtype=torch.long)
     speech_pos, speech_src, unit_pos, unit_ids, slot_pos, slot_index, target_pos = [], [], [], [], [], [], []
     utterances: list[int] = []
+    thinking: list[bool] = []
     current = []
     transcripts = [s.transcript for s in seqs]
     for row, seq in enumerate(seqs):
@@ -223,6 +245,7 @@ def collate(seqs: Sequence[PackedSequence], features: Callable[[int], np.ndarray
         slot_pos.extend((row, p) for p, _ in seq.unit_slots)
         slot_index.extend(t for _, t in seq.unit_slots)
         target_pos.extend((row, p) for p in seq.target_positions)
+        thinking.extend(i < seq.thinking_targets for i in range(len(seq.target_positions)))
         current.append(base + seq.current_slot if seq.current_slot is not None else -1)
     arrays = [features(i) for i in utterances]
     frames = max((len(a) for a in arrays), default=1)
@@ -250,4 +273,6 @@ def collate(seqs: Sequence[PackedSequence], features: Callable[[int], np.ndarray
         feat_lengths=torch.tensor([len(a) for a in arrays], dtype=torch.long),
         current_utt=torch.tensor(current, dtype=torch.long), transcripts=transcript_ids,
         transcript_mask=transcript_mask, reply_emotion=torch.tensor([s.reply_emotion for s in seqs], dtype=torch.long),
+        heard=torch.tensor([s.heard or [-1] * HEARD_CLASSES for s in seqs], dtype=torch.long).reshape(rows, HEARD_CLASSES),
+        target_thinking=torch.tensor(thinking, dtype=torch.bool),
     )

@@ -66,7 +66,7 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
     testset = _load(data_dir, config)
     writer = make_cause_writer(config.data)
     log(f"IEAT construction ({writer.name} causes)")
-    dialogues = build_ieat(testset, writer, attributes=config.data.attributes)
+    dialogues = build_ieat(testset, writer, attributes=config.data.attributes, teacher_cue=config.data.teacher_cue)
     if not dialogues:
         raise DataError(f"{data_dir}: no dialogues found (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl)")
     extractor = make_extractor(config.features)

@@ -157,7 +157,7 @@ def _run_stage(
                 pair = pair.to(env.device)
                 sync = contextlib.nullcontext() if micro == settings.grad_accum - 1 or not env.active else net.no_sync()  # type: ignore[operator]
                 with sync, autocast():
-                    losses = net(pair, weights, settings.distill_temperature, settings.unit_dropout)
+                    losses = net(pair, weights, settings.distill_temperature, settings.unit_dropout, settings.distill_span)
                     loss = losses["loss"] / settings.grad_accum
                 if not torch.isfinite(loss):
                     bad = ", ".join(f"{k}={float(v):.4g}" for k, v in losses.items())

@@ -37,7 +37,7 @@ TINY: dict[str, Any] = {
     "stages": {
         "stage1": {"steps": 3, "batch_size": 4, "lr": 0.003, "warmup_steps": 1,
                    "trainable": ["audio_encoder", "adapter", "lm"],
-                   "losses": {"teacher_ce": 1.0, "student_ce": 1.0, "distill_kl": 0.5, "align": 0.1}},
+                   "losses": {"teacher_ce": 1.0, "student_ce": 1.0, "distill_kl": 0.5, "align": 0.1, "attribute_ce": 0.5}},
         "stage2": {"steps": 2, "batch_size": 4, "lr": 0.002, "warmup_steps": 0, "grad_accum": 2,
                    "trainable": ["audio_encoder", "adapter", "lm", "speech_head"],
                    "losses": {"student_ce": 1.0, "unit_ce": 1.0, "consistency": 0.5}},

@@ -68,17 +68,19 @@ def test_template_artefacts_are_gone() -> None:
     assert "how have" not in built.turns[1].thinking
 
 
-def test_recorded_attributes_go_into_thinking_and_the_teacher_cue() -> None:
+def test_recorded_attributes_go_into_thinking_and_the_teacher_cue_says_how_the_user_sounds() -> None:
     turn = Turn(1, "Sadly, my old dog died last night.", "sad", extra={
         "speaking_rate": "slow", "energy": "soft", "pitch_level": "low", "gender": "male", "age_range": "senior",
         "speaker": "m_senior_0"})
     d = Dialogue("d1", "en", "T3", (turn,))
     (with_attrs,) = build_ieat(collection_of(d), TemplateCauseWriter())
     assert with_attrs.turns[0].thinking == "User is sad; slow, soft, low-pitched; an older man. Cause: their old dog died last night."
-    assert with_attrs.turns[0].cue == "slow, soft, low-pitched; an older man"
+    assert with_attrs.turns[0].cue == "sad; slow, soft, low-pitched; an older man"  # the teacher also hears the emotion
     assert pb.parse_emotion(with_attrs.turns[0].thinking) == "sad"
     (without,) = build_ieat(collection_of(d), TemplateCauseWriter(), attributes=False)
-    assert without.turns[0].thinking == "User is sad. Cause: their old dog died last night." and without.turns[0].cue == ""
+    assert without.turns[0].thinking == "User is sad. Cause: their old dog died last night." and without.turns[0].cue == "sad"
+    (no_cue,) = build_ieat(collection_of(d), TemplateCauseWriter(), teacher_cue=False)
+    assert no_cue.turns[0].cue == "" and no_cue.turns[0].thinking == with_attrs.turns[0].thinking
 
 
 def test_t1_ends_with_the_trajectory_and_t2_with_the_earlier_cause() -> None:

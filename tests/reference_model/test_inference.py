@@ -60,6 +60,20 @@ def test_evaluate_reports_accuracy_against_chance_and_consistency(trained: Path,
     assert set(report["attributes"]) == {"speaking_rate", "pitch_level", "energy", "gender", "age_range"}
     for name, row in report["attributes"].items():
         assert row["n"] == turns and 0 <= row["accuracy"] <= 1 and 0 < row["chance"] <= 1, name
+    assert set(report["heads"]) == {"emotion", *report["attributes"]}  # the test config trains attribute heads
+    assert report["heads"]["emotion"]["n"] == turns
+
+
+def test_heads_accuracy_reads_each_class_index_in_its_own_value_list() -> None:
+    from reference_model.evaluation import heads_accuracy
+
+    # HEARD order: emotion, speaking_rate, pitch_level, energy, gender, age_range
+    heard = [[2, 0, 0, 0, 1, 0], [2, 2, 0, 0, 0, 0]]
+    gold_attrs = [{"speaking_rate": "slow", "gender": "male"}, {"speaking_rate": "slow", "gender": "male"}]
+    report = heads_accuracy(["sad", "happy"], gold_attrs, heard)
+    assert report["emotion"]["accuracy"] == 0.5  # class 2 of humdial_eval.emotions.EMOTIONS is sad
+    assert report["speaking_rate"] == {"accuracy": 0.5, "chance": 1.0, "n": 2}
+    assert report["gender"]["accuracy"] == 0.5 and "energy" not in report
 
 
 def test_attribute_accuracy_counts_unstated_values_as_wrong_and_chance_as_the_majority() -> None:

@@ -35,7 +35,8 @@ def test_every_loss_is_finite_and_reaches_the_modules_it_trains(tiny_config, pre
     model.train()
     model.set_trainable(["audio_encoder", "adapter", "lm", "speech_head"])
     pair = data.batch([3, 4, 5, 6], teacher=True, units=True)
-    weights = {name: 1.0 for name in ("teacher_ce", "student_ce", "distill_kl", "align", "unit_ce", "consistency")}
+    weights = {name: 1.0 for name in ("teacher_ce", "student_ce", "distill_kl", "align", "attribute_ce", "unit_ce",
+                                      "consistency")}
     losses = compute_losses(model, pair, weights, 2.0, unit_dropout=0.3)
     assert set(losses) == {*weights, "loss"} and all(torch.isfinite(v) for v in losses.values())
     model.zero_grad()
@@ -43,6 +44,65 @@ def test_every_loss_is_finite_and_reaches_the_modules_it_trains(tiny_config, pre
     assert model.speech_head.net[0].weight.grad.abs().sum() > 0  # through the straight-through samples
     assert model.lm.get_input_embeddings().weight.grad is not None
     assert all(p.grad is None for p in model.critic.parameters())  # the critic is frozen
+
+
+def test_the_attribute_heads_hear_the_current_turn_and_train_the_listening_modules(
+    tiny_config, prepared_folder: Path
+) -> None:
+    from humdial_eval.emotions import EMOTIONS
+    from reference_model.attributes import ATTRIBUTES
+    from reference_model.packing import HEARD
+
+    model, data = setup(tiny_config, prepared_folder)
+    indices = [0, 1, 2, 3]
+    batch = data.batch(indices, teacher=False, units=False).student
+    for row, index in enumerate(indices):  # each row's labels are its own current turn's, in HEARD order
+        d, t = data.samples[index]
+        turn = data.prepared.dialogues[d].turns[t]
+        labels = batch.heard[row].tolist()
+        assert labels[0] == EMOTIONS.index(turn.emotion)
+        for k, (name, values) in enumerate(ATTRIBUTES.items(), start=1):
+            assert labels[k] == (values.index(turn.attributes[name]) if name in turn.attributes else -1)
+    assert batch.heard.shape == (len(indices), len(HEARD)) and (batch.heard[:, 1:] >= 0).any()
+    model.set_trainable(["audio_encoder", "adapter"])
+    losses = compute_losses(model, data.batch(indices, teacher=False, units=False), {"attribute_ce": 1.0}, 1.0)
+    assert torch.isfinite(losses["attribute_ce"]) and losses["attribute_ce"] > 0
+    losses["loss"].backward()
+    assert all(p.grad is not None for p in model.attribute_heads.parameters())
+    assert model.audio_encoder.conv[0].weight.grad.abs().sum() > 0
+
+
+def test_a_config_without_the_attribute_loss_builds_no_heads(tiny_config, prepared_folder: Path) -> None:
+    import copy
+
+    plain = copy.deepcopy(tiny_config)
+    for number in (1, 2):
+        plain.stage(number).losses.pop("attribute_ce", None)
+    model, _ = setup(plain, prepared_folder)
+    assert model.attribute_heads is None and not any(k.startswith("attribute_heads") for k in model.state_dict())
+
+
+def test_distillation_covers_only_the_thinking_where_the_teacher_reads_the_cue(tiny_config, prepared_folder: Path) -> None:
+    model, data = setup(tiny_config, prepared_folder)
+    indices = [0, 1, 2]
+    pair = data.batch(indices, teacher=True, units=False)
+    tok = data.prepared.tokenizer
+    expected = [len(tok.encode(data.prepared.dialogues[d].turns[t].thinking)) + 2 for d, t in (data.samples[i] for i in indices)]
+    for batch in (pair.student, pair.teacher):
+        rows = batch.target_pos[batch.target_thinking][:, 0].tolist()
+        assert [rows.count(r) for r in range(len(indices))] == expected
+        # the thinking targets come first in each row: <think> ... </think>, then the reply's
+        first = {r: batch.target_thinking[batch.target_pos[:, 0] == r] for r in range(len(indices))}
+        assert all(bool(flags[: n].all()) and not bool(flags[n:].any()) for (r, flags), n in zip(first.items(), expected))
+    # the teacher reads how the user sounds; the student hears it
+    d, t = data.samples[indices[0]]
+    cue = data.prepared.dialogues[d].turns[t].cue
+    assert cue and tok.encode(cue)[0] in pair.teacher.tokens[0].tolist()
+    model.eval()
+    with torch.no_grad():
+        thinking = compute_losses(model, pair, {"distill_kl": 1.0}, 1.0)["distill_kl"]
+        everything = compute_losses(model, pair, {"distill_kl": 1.0}, 1.0, distill_span="all")["distill_kl"]
+    assert torch.isfinite(thinking) and torch.isfinite(everything) and not torch.isclose(thinking, everything)
 
 
 def test_frozen_groups_get_no_gradient(tiny_config, prepared_folder: Path) -> None:

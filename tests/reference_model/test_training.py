@@ -28,7 +28,7 @@ def test_training_steps_reduce_the_loss(tmp_path: Path, dataset: Path, prepared_
     losses = [m["loss"] for m in metrics(out) if m["stage"] == 1]
     assert len(losses) == 12
     assert sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3
-    assert set(metrics(out)[0]["losses"]) == {"teacher_ce", "student_ce", "distill_kl", "align"}
+    assert set(metrics(out)[0]["losses"]) == {"teacher_ce", "student_ce", "distill_kl", "align", "attribute_ce"}
 
 
 def test_both_stages_write_bundles_with_the_losses_of_each_stage(trained: Path) -> None:
