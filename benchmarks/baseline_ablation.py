@@ -76,9 +76,10 @@ def heldout(args: argparse.Namespace) -> None:
 
 
 def strip_attributes(args: argparse.Namespace) -> None:
-    """A copy of prepared data whose thinking states no attributes (``data.attributes: false``), and whose
-    teacher reads no cue; features, units, critic, meter and tokenizer stay as they are."""
-    from reference_model.ieat import thinking_text
+    """A copy of prepared data whose thinking states no attributes (``data.attributes: false``): the
+    teacher's cue keeps only the emotion, the attribute heads get no attribute labels; features, units,
+    critic, meter and tokenizer stay as they are."""
+    from reference_model.ieat import sounds_like, thinking_text
 
     shutil.copytree(args.prepared, args.out)
     lines = []
@@ -88,7 +89,8 @@ def strip_attributes(args: argparse.Namespace) -> None:
         for turn in record["turns"]:
             turn["thinking"] = thinking_text(record["language"], turn["emotion"], turn["cause"],
                                              previous if previous != turn["emotion"] else None)
-            turn["attributes"], turn["cue"] = {}, ""
+            turn["attributes"] = {}
+            turn["cue"] = sounds_like(record["language"], turn["emotion"], "") if turn.get("cue") else ""
             previous = turn["emotion"]
         lines.append(json.dumps(record, ensure_ascii=False))
     (args.out / "ieat.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -136,7 +138,7 @@ def train_variant(args: argparse.Namespace) -> None:
     from reference_model.arrays import ArrayStore
     from reference_model.checkpoint import load_bundle
     from reference_model.decoding import Decoder
-    from reference_model.evaluation import attribute_accuracy, emotion_accuracy
+    from reference_model.evaluation import heads_predict, attribute_accuracy, emotion_accuracy, heads_accuracy
     from reference_model.packing import TurnView
     from reference_model.phrasebook import parse_emotion
     from reference_model.prepare import load_prepared
@@ -173,13 +175,15 @@ def train_variant(args: argparse.Namespace) -> None:
     features = ArrayStore.load(args.heldout / "features")
     turns = json.loads((args.heldout / "turns.json").read_text())[:: args.stride][: args.limit]
     decoder = Decoder(bundle, features, features.length)
-    gold, said, gold_a, said_a = [], [], [], []
+    gold, said, gold_a, said_a, heard = [], [], [], [], []
     for turn in turns:
         out = decoder.respond(turn["language"], turn["task"], [], TurnView("", turn["feature_id"]), speak=False, think_only=True)
         gold.append(turn["emotion"])
         said.append(parse_emotion(out.thinking))
         gold_a.append(turn["attributes"])
         said_a.append(attrs.parse(out.thinking))
+        if bundle.model.attribute_heads is not None:
+            heard.append(heads_predict(bundle.model, features(turn["feature_id"])))
     emotion = emotion_accuracy(gold, said)
     result = {
         "name": args.name or args.out.name, "config": args.config, "sections_from": args.sections_from,
@@ -189,6 +193,7 @@ def train_variant(args: argparse.Namespace) -> None:
         "emotion": {"accuracy": emotion["accuracy"], "chance": max(emotion["chance_uniform"], emotion["chance_majority"]),
                     "n": emotion["n"]},
         "attributes": attribute_accuracy(gold_a, said_a),
+        "heads": heads_accuracy(gold, gold_a, heard) if heard else None,
         "example_thinking": out.thinking,
     }
     (args.out / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
@@ -206,7 +211,10 @@ def _score_row(folder: Path) -> dict[str, Any]:
 
 
 def collect(args: argparse.Namespace) -> None:
-    """Gather NAME=FOLDER runs (result.json, eval*.json, score/) into one JSON file and a table."""
+    """Gather NAME=FOLDER runs into one JSON file and a table. A run's measures come from its
+    ``eval.json`` (``baseline evaluate`` on the whole held-out split) where there is one, else from
+    ``result.json``; its training record (overrides, seconds, first and last losses) from
+    ``result.json`` or its ``metrics.jsonl``; the offline judge's scores from ``score/``."""
     rows = []
     for item in args.runs:
         name, _, folder_text = item.partition("=")
@@ -214,11 +222,13 @@ def collect(args: argparse.Namespace) -> None:
         row: dict[str, Any] = {"name": name, "folder": str(folder)}
         if (folder / "result.json").is_file():
             result = json.loads((folder / "result.json").read_text())
-            row.update({k: result[k] for k in ("set", "train_seconds", "emotion", "attributes", "stages") if k in result})
-        for report in sorted(folder.glob("eval*.json")):
-            data = json.loads(report.read_text())
-            row[report.stem] = {"emotion": data.get("emotion"), "attributes": data.get("attributes"),
-                                "consistency": data.get("consistency")}
+            row.update({k: result[k] for k in ("set", "train_seconds", "emotion", "attributes", "heads", "stages") if k in result})
+        elif (folder / "metrics.jsonl").is_file():
+            row["stages"] = _stages(folder / "metrics.jsonl")
+        if (folder / "eval.json").is_file():
+            data = json.loads((folder / "eval.json").read_text())
+            row.update({"emotion": data.get("emotion"), "attributes": data.get("attributes"), "heads": data.get("heads"),
+                        "consistency": data.get("consistency"), "measured_on": "eval.json (whole held-out split)"})
         if (folder / "score" / "summary.json").is_file():
             row["judge"] = _score_row(folder / "score")
         rows.append(row)
@@ -228,17 +238,51 @@ def collect(args: argparse.Namespace) -> None:
               "load_average": list(__import__("os").getloadavg()), "note": args.note, "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    print(table(rows))
+
+
+def _stages(path: Path) -> dict[str, Any]:
+    metrics = [json.loads(line) for line in path.read_text().splitlines()]
+    stages: dict[str, Any] = {}
+    for stage in (1, 2):
+        rows = [m for m in metrics if m["stage"] == stage]
+        if rows:
+            stages[f"stage{stage}"] = {"first": rows[0]["losses"], "last": rows[-1]["losses"],
+                                       "samples_per_s_last": rows[-1]["samples_per_s"]}
+    return stages
+
+
+ATTRIBUTE_COLUMNS = ("speaking_rate", "energy", "pitch_level", "gender", "age_range")
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: emotion and attribute accuracy stated in thinking (heads in brackets), consistency, judge."""
 
     def pct(value: Any) -> str:
-        return "-" if value is None else f"{100 * value:.1f}%"
+        return "-" if value is None else f"{100 * value:.1f}"
 
-    names = ["speaking_rate", "energy", "pitch_level", "gender", "age_range"]
-    print("| run | emotion | " + " | ".join(names) + " |")
-    print("|---" * (2 + len(names)) + "|")
+    def cell(row: dict[str, Any], name: str) -> str:
+        said = ((row.get("attributes") or {}).get(name) or {}) if name != "emotion" else (row.get("emotion") or {})
+        heard = (row.get("heads") or {}).get(name) or {}
+        text = pct(said.get("accuracy"))
+        return f"{text} ({pct(heard['accuracy'])})" if heard else text
+
+    names = ("emotion", *ATTRIBUTE_COLUMNS)
+    lines = ["| run | " + " | ".join(names) + " | consistency (kappa) | judge partial final |",
+             "|---" * (len(names) + 3) + "|"]
     for row in rows:
-        emotion = row.get("emotion") or {}
-        cells = [pct((row.get("attributes") or {}).get(n, {}).get("accuracy")) for n in names]
-        print(f"| {row['name']} | {pct(emotion.get('accuracy'))} | " + " | ".join(cells) + " |")
+        consistency = row.get("consistency") or {}
+        agreement = consistency.get("agreement")
+        kappa = consistency.get("kappa")
+        text = "-" if agreement is None else f"{pct(agreement)} ({kappa:.2f})" if kappa is not None else pct(agreement)
+        final = (row.get("judge") or {}).get("final_partial")
+        lines.append(f"| {row['name']} | " + " | ".join(cell(row, n) for n in names)
+                     + f" | {text} | {'-' if final is None else f'{final:.2f}'} |")
+    chance = rows[0] if rows else {}
+    lines.append("| chance | " + " | ".join(
+        pct(((chance.get("attributes") or {}).get(n) or {}).get("chance") if n != "emotion"
+            else (chance.get("emotion") or {}).get("chance")) for n in names) + " | | |")
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ def evaluate(
             gold_attrs.append(attrs.from_fields(turn.extra))
             said_attrs.append(attrs.parse(generated.thinking))
             if bundle.model.attribute_heads is not None:
-                heard.append(_heads_predict(bundle.model, features(fid)))
+                heard.append(heads_predict(bundle.model, features(fid)))
         on_dialogue()
     emotion = emotion_accuracy(gold, predicted)
     report: dict[str, Any] = {
@@ -92,7 +92,7 @@ def attribute_accuracy(gold: list[dict[str, str]], said: list[dict[str, str]]) -
     return out
 
 
-def _heads_predict(model: Any, array: np.ndarray) -> list[int]:
+def heads_predict(model: Any, array: np.ndarray) -> list[int]:
     """The attribute heads' class for each of :data:`HEARD` (emotion, then the attributes) of one utterance."""
     import torch
 
