@@ -96,6 +96,9 @@ class ModelConfig:
     # 0 here: no branch, the speech head reads the LM's last hidden state.
     speech_branch_layer: int = 0
     speech_branch_depth: int = 0
+    # One more speech position per utterance, after its frames: a summary of the whole utterance (the
+    # mean and spread of its adapted frames, projected), the vector the attribute heads classify.
+    utterance_summary: bool = False
 
 
 @dataclass

@@ -99,8 +99,9 @@ def heads_predict(model: Any, array: np.ndarray) -> list[int]:
     device = next(model.parameters()).device
     with torch.inference_mode():
         feats = torch.from_numpy(np.array(array, dtype=np.float32))[None].to(device)
-        speech, lengths = model.encode_speech(feats, torch.tensor([len(array)], device=device))
-        return [int(logits.argmax(-1)[0]) for logits in model.attribute_heads(speech.float(), lengths)]
+        lengths = torch.tensor([len(array)], device=device)
+        speech, _ = model.encode_speech(feats, lengths)
+        return [int(logits.argmax(-1)[0]) for logits in model.hear(speech, model.frame_lengths(lengths))]
 
 
 def heads_accuracy(gold: list[str], gold_attrs: list[dict[str, str]], heard: list[list[int]]) -> dict[str, dict[str, Any]]:

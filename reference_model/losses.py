@@ -9,8 +9,8 @@
   the thinking's tokens by default (``distill_span``), where that privileged view makes the two differ.
 - ``align``: 1 - cosine between the mean adapted speech of the current turn and the mean embedding of
   its transcript tokens (speech-text alignment in the shared space).
-- ``attribute_ce``: classifiers over the current turn's adapted speech (its mean and spread over time)
-  name the user's emotion and each recorded attribute; cross-entropy, averaged over the classifiers
+- ``attribute_ce``: classifiers over the current turn's speech summary (the mean and spread over time
+  of its adapted frames, projected) name the user's emotion and each recorded attribute; cross-entropy, averaged over the classifiers
   that have a label. It gives the listening modules a direct reason to carry how the user sounds
   into the LM's space; the LM still has to state it in the thinking.
 - ``unit_ce``: the speech head learns the reply's speech units (and when to stop). With
@@ -105,8 +105,7 @@ def _attribute_ce(model: Any, speech: torch.Tensor, batch: Batch) -> torch.Tenso
     if rows.numel() == 0:
         return zero
     utts = batch.current_utt[rows]
-    lengths = model.adapter.output_lengths(model.audio_encoder.output_lengths(batch.feat_lengths[utts]))
-    logits = model.attribute_heads(speech[utts].float(), lengths)
+    logits = model.hear(speech[utts], model.frame_lengths(batch.feat_lengths[utts]))
     labels = batch.heard[rows]
     terms = [F.cross_entropy(out, labels[:, k], ignore_index=-1) for k, out in enumerate(logits) if (labels[:, k] >= 0).any()]
     return torch.stack(terms).mean() if terms else zero

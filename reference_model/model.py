@@ -122,10 +122,29 @@ class SpeechEmotionCritic(nn.Module):
         return self.out(torch.cat([mean, (var + 1e-5).sqrt()], dim=-1))  # eps: sqrt'(0) is infinite
 
 
+class SpeechSummary(nn.Module):
+    """One vector per utterance from its adapted frames: their mean and spread over time, projected into
+    the LM's space. Global properties of a voice (its pitch, loudness, pace, who speaks) are statistics
+    over the whole utterance; in one vector the LM can read them at one position."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(2 * hidden)
+        self.proj = nn.Linear(2 * hidden, hidden)
+
+    def forward(self, speech: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        mask = (torch.arange(speech.shape[1], device=speech.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+        mask = mask.to(speech.dtype)
+        count = mask.sum(dim=1).clamp(min=1.0)
+        mean = (speech * mask).sum(dim=1) / count
+        spread = (((speech - mean[:, None, :]) ** 2 * mask).sum(dim=1) / count + 1e-5).sqrt()
+        return self.proj(self.norm(torch.cat([mean, spread], dim=-1)))
+
+
 class AttributeHeads(nn.Module):
-    """Linear classifiers of a turn's emotion and attributes over its adapted speech (mean and spread over
-    time): a direct signal that the listening modules must carry how the user sounds into the LM's space.
-    Not part of the answer path; the model states what it hears in its thinking."""
+    """Linear classifiers of a turn's emotion and attributes over its :class:`SpeechSummary`: a direct
+    signal that the listening modules must carry how the user sounds into the LM's space. Not part of
+    the answer path; the model states what it hears in its thinking."""
 
     def __init__(self, hidden: int) -> None:
         super().__init__()
@@ -133,17 +152,10 @@ class AttributeHeads(nn.Module):
 
         sizes = [len(EMOTIONS), *(len(values) for values in ATTRIBUTES.values())]
         assert len(sizes) == len(HEARD)
-        self.norm = nn.LayerNorm(2 * hidden)
-        self.heads = nn.ModuleList(nn.Linear(2 * hidden, size) for size in sizes)
+        self.heads = nn.ModuleList(nn.Linear(hidden, size) for size in sizes)
 
-    def forward(self, speech: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
-        mask = (torch.arange(speech.shape[1], device=speech.device)[None, :] < lengths[:, None]).unsqueeze(-1)
-        mask = mask.to(speech.dtype)
-        count = mask.sum(dim=1).clamp(min=1.0)
-        mean = (speech * mask).sum(dim=1) / count
-        spread = (((speech - mean[:, None, :]) ** 2 * mask).sum(dim=1) / count + 1e-5).sqrt()
-        pooled = self.norm(torch.cat([mean, spread], dim=-1))
-        return [head(pooled) for head in self.heads]
+    def forward(self, summary: torch.Tensor) -> list[torch.Tensor]:
+        return [head(summary) for head in self.heads]
 
 
 def build_backbone(config: ModelConfig, vocab_size: int, saved_config: Path | None = None) -> nn.Module:
@@ -211,16 +223,19 @@ class UnifiedSpeechLM(nn.Module):
         self.speech_head = SpeechHead(hidden, config.model.speech_head_hidden, units)
         self.unit_embed = nn.Embedding(units, hidden)
         self.critic = SpeechEmotionCritic(config.units.n_mels, config.model.ser_hidden)
-        # built only when a stage trains them, so that bundles of configs without them load unchanged
-        self.attribute_heads = AttributeHeads(hidden) if config.uses_loss("attribute_ce") else None
+        # built only when used, so that bundles of configs without them load unchanged
+        heads = config.uses_loss("attribute_ce")
+        self.with_summary_position = config.model.utterance_summary
+        self.summary = SpeechSummary(hidden) if heads or self.with_summary_position else None
+        self.attribute_heads = AttributeHeads(hidden) if heads else None
         self.register_buffer("codebook", codebook.float().clone())
 
     def groups(self) -> dict[str, list[nn.Module]]:
         """The module groups a stage freezes or trains by name (``stages.*.trainable``)."""
         return {
             "audio_encoder": [self.audio_encoder],
-            # the attribute heads train with the adapter whose output they read
-            "adapter": [self.adapter] + ([self.attribute_heads] if self.attribute_heads is not None else []),
+            # the summary and the attribute heads train with the adapter whose output they read
+            "adapter": [self.adapter] + [m for m in (self.summary, self.attribute_heads) if m is not None],
             "lm": [self.lm],
             "speech_head": [self.speech_head, self.unit_embed] + ([self.speech_branch] if self.speech_branch is not None else []),
         }
@@ -236,11 +251,28 @@ class UnifiedSpeechLM(nn.Module):
     def speech_positions(self, feature_frames: int) -> int:
         """How many LM positions an utterance of ``feature_frames`` feature frames occupies."""
         lengths = self.adapter.output_lengths(self.audio_encoder.output_lengths(torch.tensor([feature_frames])))
-        return int(lengths.item())
+        return int(lengths.item()) + (1 if self.with_summary_position else 0)
+
+    def frame_lengths(self, feature_lengths: torch.Tensor) -> torch.Tensor:
+        """Adapted frames per utterance (without the summary position)."""
+        return self.adapter.output_lengths(self.audio_encoder.output_lengths(feature_lengths))
 
     def encode_speech(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The LM inputs of each utterance's speech positions, and how many each has: the adapted frames,
+        then (``model.utterance_summary``) the utterance's summary vector."""
         encoded, encoded_lengths = self.audio_encoder(feats, lengths)
-        return self.adapter(encoded), self.adapter.output_lengths(encoded_lengths)
+        speech, frames = self.adapter(encoded), self.adapter.output_lengths(encoded_lengths)
+        if not self.with_summary_position:
+            return speech, frames
+        summary = self.summary(speech, frames)
+        speech = torch.cat([speech, speech.new_zeros(speech.shape[0], 1, speech.shape[2])], dim=1)
+        rows = torch.arange(speech.shape[0], device=speech.device)
+        speech = speech.index_put((rows, frames), summary.to(speech.dtype))
+        return speech, frames + 1
+
+    def hear(self, speech: torch.Tensor, frames: torch.Tensor) -> list[torch.Tensor]:
+        """The attribute heads' logits (emotion, then each attribute) from encoded speech and its frame counts."""
+        return self.attribute_heads(self.summary(speech.float(), frames))
 
     def embed(self, batch: Any, unit_dropout: float = 0.0) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Input embeddings of a packed batch; also the adapted speech (for the alignment loss).

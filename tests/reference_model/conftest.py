@@ -32,7 +32,7 @@ TINY: dict[str, Any] = {
         },
         "encoder": {"dim": 32, "layers": 1, "heads": 2, "dropout": 0.1},
         "adapter_stack": 2, "speech_head_hidden": 32, "ser_hidden": 16, "ser_steps": 20,
-        "speech_branch_layer": 1, "speech_branch_depth": 1,
+        "speech_branch_layer": 1, "speech_branch_depth": 1, "utterance_summary": True,
     },
     "stages": {
         "stage1": {"steps": 3, "batch_size": 4, "lr": 0.003, "warmup_steps": 1,

@@ -69,17 +69,37 @@ def test_the_attribute_heads_hear_the_current_turn_and_train_the_listening_modul
     assert torch.isfinite(losses["attribute_ce"]) and losses["attribute_ce"] > 0
     losses["loss"].backward()
     assert all(p.grad is not None for p in model.attribute_heads.parameters())
+    assert all(p.grad is not None for p in model.summary.parameters())
     assert model.audio_encoder.conv[0].weight.grad.abs().sum() > 0
+
+
+def test_the_position_after_each_utterance_holds_its_summary(tiny_config, prepared_folder: Path) -> None:
+    model, data = setup(tiny_config, prepared_folder)
+    model.eval()
+    batch = data.batch([0, 1, 2], teacher=False, units=False).student
+    with torch.no_grad():
+        embeds, speech = model.embed(batch)
+        frames = model.frame_lengths(batch.feat_lengths)
+        encoded, _ = model.audio_encoder(batch.feats, batch.feat_lengths)
+        summary = model.summary(model.adapter(encoded), frames)
+    last = [i for i in range(len(batch.speech_src)) if int(batch.speech_src[i, 1]) == int(frames[batch.speech_src[i, 0]])]
+    assert len(last) == len(batch.feat_lengths)  # one summary position per utterance, after its frames
+    for i in last:
+        row, position = batch.speech_pos[i].tolist()
+        assert torch.allclose(embeds[row, position], summary[batch.speech_src[i, 0]], atol=1e-5)
+    assert model.speech_positions(int(batch.feat_lengths[0])) == int(frames[0]) + 1
 
 
 def test_a_config_without_the_attribute_loss_builds_no_heads(tiny_config, prepared_folder: Path) -> None:
     import copy
 
     plain = copy.deepcopy(tiny_config)
+    plain.model.utterance_summary = False
     for number in (1, 2):
         plain.stage(number).losses.pop("attribute_ce", None)
     model, _ = setup(plain, prepared_folder)
-    assert model.attribute_heads is None and not any(k.startswith("attribute_heads") for k in model.state_dict())
+    assert model.attribute_heads is None and model.summary is None
+    assert not any(k.startswith(("attribute_heads", "summary")) for k in model.state_dict())
 
 
 def test_distillation_covers_only_the_thinking_where_the_teacher_reads_the_cue(tiny_config, prepared_folder: Path) -> None:
