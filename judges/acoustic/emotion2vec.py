@@ -33,11 +33,20 @@ class Emotion2vecSpec:
 
 
 def load_automodel(model: str, device: str = "cpu") -> Any:
-    """``funasr.AutoModel`` for ``model``, offline-friendly and silent (no hub update check, no bars)."""
+    """``funasr.AutoModel`` for ``model``, offline-friendly and silent (no hub update check, no bars).
+
+    ``ncpu`` is this process's torch thread count (what the worker pool set for its share of the
+    cores): FunASR 1.4 otherwise sets ``torch.set_num_threads(4)`` when it builds the model and again
+    before every ``generate`` (``auto_model.py``, ``build_model`` and ``_reset_runtime_configs``),
+    which on a 2-core machine oversubscribes the cores and made the transformer's matrix products
+    hundreds of times slower.
+    """
+    import torch
     from funasr import AutoModel
 
     return AutoModel(
-        model=model, disable_update=True, disable_pbar=True, disable_log=True, log_level="ERROR", device=device
+        model=model, disable_update=True, disable_pbar=True, disable_log=True, log_level="ERROR", device=device,
+        ncpu=torch.get_num_threads(),
     )
 
 

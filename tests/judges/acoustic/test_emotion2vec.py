@@ -146,3 +146,20 @@ def test_fit_table_and_score() -> None:
     assert congruence_score(0.0, 0.0) == 3.0
     with pytest.raises(TargetsError, match="both fits and clashes"):
         EmpathyTargets.from_settings({"sad": {"fit": ["happy"]}})  # happy already clashes with sad
+
+
+def test_loading_and_inference_keep_the_workers_thread_count(emotion2vec_dir: Path, tmp_path: Path) -> None:
+    """FunASR sets torch's thread count to its own ``ncpu`` (4 by default) on load and before every
+    ``generate``; the analyser must keep the count the worker pool chose for its share of the cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        analyser = Emotion2vecSpec(model=str(emotion2vec_dir), max_seconds=300).build()
+        assert torch.get_num_threads() == 1
+        (outcome,) = analyser.analyse([Job("k", write_wav(tmp_path / "r.wav", tone(220, 1.0)), "en")])
+        assert outcome.error is None
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
