@@ -2,8 +2,10 @@
 
 The model is loaded with ``funasr.AutoModel`` from a local folder (``config.yaml``, ``tokens.txt``,
 ``model.pt``) or from a model id the user's FunASR installation can resolve, always with
-``disable_update=True``. Inference takes a batch of 16 kHz float32 arrays; one bad item must not sink
-its batch, so a failing batch is retried item by item.
+``disable_update=True``. Inference takes a batch of 16 kHz float32 arrays, sorted by length and run
+in padded passes of similar length (:mod:`judges.acoustic.emotion2vec_batch`; at most
+``max_batch_seconds`` of padded audio per pass; 0 runs FunASR's own one-at-a-time ``generate``).
+One bad item must not sink its batch, so a failing batch is retried item by item.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
+from judges.acoustic.emotion2vec_batch import BatchLimits, check_batching, forward_batch, plan_batches
 from judges.acoustic.emotion_map import map_distribution
 from judges.acoustic.pool import Job, Outcome
 
@@ -27,6 +30,7 @@ class Emotion2vecSpec:
     max_seconds: float
     user_similarity: bool = True
     device: str = "cpu"
+    max_batch_seconds: float = 60.0  # padded audio per forward pass; 0: FunASR's generate, one at a time
 
     def build(self) -> "Emotion2vecAnalyser":
         return Emotion2vecAnalyser(self)
@@ -54,6 +58,9 @@ class Emotion2vecAnalyser:
     def __init__(self, spec: Emotion2vecSpec) -> None:
         self.spec = spec
         self.model = load_automodel(spec.model, spec.device)
+        self.limits: BatchLimits | None = None
+        if spec.max_batch_seconds > 0 and check_batching(self.model):
+            self.limits = BatchLimits(max_batch_seconds=spec.max_batch_seconds)
 
     def analyse(self, jobs: Sequence[Job]) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome() for _ in jobs]
@@ -111,6 +118,12 @@ class Emotion2vecAnalyser:
             return out
 
     def _generate(self, signals: list[np.ndarray]) -> list[dict[str, Any]]:
+        if self.limits is not None:
+            results: list[dict[str, Any]] = [{} for _ in signals]
+            for group in plan_batches([len(s) for s in signals], self.limits):
+                for index, result in zip(group, forward_batch(self.model, [signals[i] for i in group])):
+                    results[index] = result
+            return results
         results = self.model.generate(
             input=signals, granularity="utterance", extract_embedding=True, batch_size=len(signals), fs=SAMPLE_RATE
         )
