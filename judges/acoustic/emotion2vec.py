@@ -4,7 +4,9 @@ The model is loaded with ``funasr.AutoModel`` from a local folder (``config.yaml
 ``model.pt``) or from a model id the user's FunASR installation can resolve, always with
 ``disable_update=True``. Inference takes a batch of 16 kHz float32 arrays, sorted by length and run
 in padded passes of similar length (:mod:`judges.acoustic.emotion2vec_batch`; at most
-``max_batch_seconds`` of padded audio per pass; 0 runs FunASR's own one-at-a-time ``generate``).
+``max_batch_seconds`` of padded audio per pass) on an accelerator; on the CPU (and with
+``max_batch_seconds: 0``) FunASR's own ``generate`` runs them one at a time, which measured faster there
+(:func:`default_batch_seconds`).
 One bad item must not sink its batch, so a failing batch is retried item by item.
 """
 
@@ -30,7 +32,7 @@ class Emotion2vecSpec:
     max_seconds: float
     user_similarity: bool = True
     device: str = "cpu"
-    max_batch_seconds: float = 60.0  # padded audio per forward pass; 0: FunASR's generate, one at a time
+    max_batch_seconds: float | None = None  # padded audio per pass; 0: FunASR's generate, one at a time; None: by device
 
     def build(self) -> "Emotion2vecAnalyser":
         return Emotion2vecAnalyser(self)
@@ -54,13 +56,23 @@ def load_automodel(model: str, device: str = "cpu") -> Any:
     )
 
 
+def default_batch_seconds(device: str) -> float:
+    """Padded audio per forward pass when the profile does not say: none on the CPU, where padded
+    passes measured 1.7x the CPU time of one recording at a time (2026-12, base size, one thread:
+    the larger activations fall out of the caches and the elementwise work and copies grow 2-3x, and
+    each recording alone already makes matrix products large enough); 60 s on an accelerator, where
+    one pass per recording leaves it idle between small kernels (not measured: no GPU was at hand)."""
+    return 0.0 if device == "cpu" else 60.0
+
+
 class Emotion2vecAnalyser:
     def __init__(self, spec: Emotion2vecSpec) -> None:
         self.spec = spec
         self.model = load_automodel(spec.model, spec.device)
         self.limits: BatchLimits | None = None
-        if spec.max_batch_seconds > 0 and check_batching(self.model):
-            self.limits = BatchLimits(max_batch_seconds=spec.max_batch_seconds)
+        seconds = default_batch_seconds(spec.device) if spec.max_batch_seconds is None else spec.max_batch_seconds
+        if seconds > 0 and check_batching(self.model):
+            self.limits = BatchLimits(max_batch_seconds=seconds)
 
     def analyse(self, jobs: Sequence[Job]) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome() for _ in jobs]

@@ -163,3 +163,14 @@ def test_loading_and_inference_keep_the_workers_thread_count(emotion2vec_dir: Pa
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_batching_and_thread_settings(emotion2vec_dir: Path) -> None:
+    judge = Emotion2vecJudge("e2v", {"model_dir": str(emotion2vec_dir), "threads": 1, "max_batch_seconds": 30})
+    assert judge.threads == 1 and judge.spec().max_batch_seconds == 30.0
+    default = Emotion2vecJudge("e2v", {"model_dir": str(emotion2vec_dir)})
+    assert default.threads is None and default.spec().max_batch_seconds is None
+    assert Emotion2vecSpec(model=str(emotion2vec_dir), max_seconds=300).build().limits is None  # CPU: one at a time
+    for bad in ({"threads": 0}, {"threads": "two"}, {"max_batch_seconds": -1}, {"max_batch_seconds": "lots"}):
+        with pytest.raises(ProfileError, match=next(iter(bad))):
+            Emotion2vecJudge("e2v", {"model_dir": str(emotion2vec_dir), **bad})
