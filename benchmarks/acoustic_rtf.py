@@ -3,6 +3,7 @@
 Run by hand from the repository root::
 
     .venv/bin/python benchmarks/acoustic_rtf.py [--files 300] [--workers 1,2] [--judges prosody,emotion2vec]
+        [--device cuda] [--max-batch-seconds 60] [--threads 1]
 
 The 300 files are copies of the sample submission's T3 replies (espeak-ng speech, 2.5-8 s), cycled.
 Each judge scores every file through the same path as ``humdial-eval score`` (the Judge API, batched
@@ -55,6 +56,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--emotion2vec-files", type=int, help="fewer files for emotion2vec (slow on CPU); default --files")
     parser.add_argument("--name", default="acoustic_rtf", help="result file name (benchmarks/results/NAME.json)")
+    parser.add_argument("--device", default="cpu", help="emotion2vec's device (cuda for the GPU figure)")
+    parser.add_argument("--max-batch-seconds", type=float, help="emotion2vec's padded passes (default: by device)")
+    parser.add_argument("--threads", type=int, help="torch threads per worker (default: the cores shared out)")
     args = parser.parse_args()
     results = RESULTS.with_name(f"{args.name}.json")
     with tempfile.TemporaryDirectory() as scratch:
@@ -64,8 +68,11 @@ def main() -> int:
         runs = []
         for backend in args.judges.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
-                settings = {"workers": workers, "batch_size": args.batch_size}
-                judge = (Emotion2vecJudge(backend, {**settings, "model_dir": str(model), "user_similarity": False})
+                settings = {"workers": workers, "batch_size": args.batch_size,
+                            **({"threads": args.threads} if args.threads else {})}
+                e2v = {"model_dir": str(model), "user_similarity": False, "device": args.device,
+                       **({"max_batch_seconds": args.max_batch_seconds} if args.max_batch_seconds is not None else {})}
+                judge = (Emotion2vecJudge(backend, {**settings, **e2v})
                          if backend == "emotion2vec" else ProsodyJudge(backend, settings))
                 chosen = files[: args.emotion2vec_files] if backend == "emotion2vec" and args.emotion2vec_files else files
                 seconds = sum(soundfile.info(str(f)).duration for f in chosen)
@@ -76,6 +83,8 @@ def main() -> int:
                 worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
                 steady_audio = sum(soundfile.info(str(f)).duration for f in chosen[args.batch_size * max(1, workers):])
                 runs.append({"judge": backend, "workers": workers, "batch_size": args.batch_size, "files": len(chosen),
+                             "threads": args.threads, "device": args.device if backend == "emotion2vec" else "cpu",
+                             "max_batch_seconds": args.max_batch_seconds,
                              "audio_s": round(seconds, 1), "wall_s": round(wall, 2), "rtf": round(wall / seconds, 4),
                              "steady_rtf": round(steady / steady_audio, 4) if steady and steady_audio else None,
                              "worker_cpu_s": round(worker_cpu, 1), "cpu_rtf": round(worker_cpu / seconds, 4),

@@ -49,7 +49,7 @@ class AcousticJudge(Judge):
     default_tasks: ClassVar[tuple[str, ...]] = ("T3", "T5")
     approximates: ClassVar[str | None] = None  # the rubric dimension ``score_dimensions`` opts into
     known_settings: ClassVar[frozenset[str]] = frozenset()
-    _common = frozenset({"tasks", "workers", "batch_size", "max_seconds", "score_dimensions", "description"})
+    _common = frozenset({"tasks", "workers", "batch_size", "max_seconds", "score_dimensions", "description", "threads"})
 
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         super().__init__(name, settings)
@@ -59,6 +59,8 @@ class AcousticJudge(Judge):
         self.tasks = tuple(_string_list(settings, "tasks", self.default_tasks, name))
         self.workers = _integer(settings, "workers", os.cpu_count() or 1, 0, name)
         self.batch_size = _integer(settings, "batch_size", 8, 1, name)
+        # torch threads per worker process; default: the cores shared out among the workers
+        self.threads = _integer(settings, "threads", 0, 1, name) if "threads" in settings else None
         self.max_seconds = float(_integer(settings, "max_seconds", int(MAX_AUDIO_SECONDS), 1, name))
         self.score_dimensions = _boolean(settings, "score_dimensions", False, name)
         self._pool: BatchPool | None = None
@@ -92,7 +94,7 @@ class AcousticJudge(Judge):
             return Judgment(judge=self.name, status="ok", rationale="no response audio: nothing measured",
                             meta={"backend": self.backend})
         if self._pool is None:
-            self._pool = BatchPool(self.spec(), workers=self.workers, batch_size=self.batch_size)
+            self._pool = BatchPool(self.spec(), workers=self.workers, batch_size=self.batch_size, threads=self.threads)
         job = Job(
             key=f"{item.task}/{item.language}/{item.dialogue_id}/{item.turn_id}",
             audio=item.response_audio,

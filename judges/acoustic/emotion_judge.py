@@ -31,13 +31,15 @@ CONGRUENCE_DIMENSION = "vocal_empathy_congruence"
 class Emotion2vecJudge(AcousticJudge):
     backend = "emotion2vec"
     approximates = CONGRUENCE_DIMENSION
-    known_settings = frozenset({"model_dir", "model", "user_similarity", "empathy_targets", "device"})
+    known_settings = frozenset({"model_dir", "model", "user_similarity", "empathy_targets", "device",
+                                "max_batch_seconds"})
 
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         super().__init__(name, settings)
         self.model = resolve_model(name, settings, "emotion2vec")
         self.user_similarity = _boolean(settings, "user_similarity", True, name)
         self.device = str(settings.get("device", "cpu"))
+        self.max_batch_seconds = _seconds(settings, "max_batch_seconds", name)
         try:
             self.targets = EmpathyTargets.from_settings(settings.get("empathy_targets"))
         except TargetsError as exc:
@@ -50,7 +52,8 @@ class Emotion2vecJudge(AcousticJudge):
 
     def spec(self) -> Emotion2vecSpec:
         return Emotion2vecSpec(model=str(self.model), max_seconds=self.max_seconds,
-                               user_similarity=self.user_similarity, device=self.device)
+                               user_similarity=self.user_similarity, device=self.device,
+                               max_batch_seconds=self.max_batch_seconds)
 
     def settings_identity(self) -> dict[str, Any]:
         return {"model": _display_model(self.model), "model_fingerprint": self._fingerprint,
@@ -80,6 +83,15 @@ class Emotion2vecJudge(AcousticJudge):
                 scores[CONGRUENCE_DIMENSION] = task.rubric.dimension(CONGRUENCE_DIMENSION).scale.clamp(score)
                 rationale += f"; D2 approximation {score:.2f}"
         return Judgment(judge=self.name, status="ok", scores=scores, rationale=rationale, measures=measures, meta=meta)
+
+
+def _seconds(settings: dict[str, Any], key: str, name: str) -> float | None:
+    value = settings.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ProfileError(f"judge {name!r}: {key} must be a number of seconds, 0 or more (got {value!r})")
+    return float(value)
 
 
 def _display_model(model: str | None) -> str:

@@ -5,7 +5,8 @@ flight. An acoustic judge does better with batches spread over processes: the :c
 gathers the concurrent questions into batches of ``batch_size`` (or whatever arrived within
 ``linger_s``), hands each batch to a worker process, and answers each question when its batch is done.
 Every worker builds its analyser (model, VAD) once and keeps it, keyed by the analyser's spec, and
-analyses under ``torch.inference_mode`` with the cores shared out among the workers as torch threads.
+analyses under ``torch.inference_mode`` with the cores shared out among the workers as torch threads
+(``threads`` overrides the share: fewer on a machine busy with other work).
 
 ``workers = 0`` runs the batches on one thread of this process: the same code path, without the
 start-up cost of processes (tests, tiny runs). Workers are started with ``spawn``: forking a process
@@ -129,9 +130,11 @@ def _init_worker(threads: int) -> None:
 class BatchPool:
     """Gathers concurrent ``submit`` calls into batches and runs them on worker processes."""
 
-    def __init__(self, spec: AnalyserSpec, *, workers: int, batch_size: int, linger_s: float = 0.05) -> None:
+    def __init__(self, spec: AnalyserSpec, *, workers: int, batch_size: int, linger_s: float = 0.05,
+                 threads: int | None = None) -> None:
         self.spec = spec
         self.workers = workers
+        self.threads = threads  # torch threads per worker process; None: threads_per_worker(workers)
         self.batch_size = max(1, batch_size)
         self.linger_s = linger_s
         self._executor: Executor | None = None
@@ -186,7 +189,7 @@ class BatchPool:
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(threads_per_worker(self.workers),),
+                    initargs=(self.threads or threads_per_worker(self.workers),),
                 )
         return self._executor
 

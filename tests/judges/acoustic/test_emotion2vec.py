@@ -146,3 +146,31 @@ def test_fit_table_and_score() -> None:
     assert congruence_score(0.0, 0.0) == 3.0
     with pytest.raises(TargetsError, match="both fits and clashes"):
         EmpathyTargets.from_settings({"sad": {"fit": ["happy"]}})  # happy already clashes with sad
+
+
+def test_loading_and_inference_keep_the_workers_thread_count(emotion2vec_dir: Path, tmp_path: Path) -> None:
+    """FunASR sets torch's thread count to its own ``ncpu`` (4 by default) on load and before every
+    ``generate``; the analyser must keep the count the worker pool chose for its share of the cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        analyser = Emotion2vecSpec(model=str(emotion2vec_dir), max_seconds=300).build()
+        assert torch.get_num_threads() == 1
+        (outcome,) = analyser.analyse([Job("k", write_wav(tmp_path / "r.wav", tone(220, 1.0)), "en")])
+        assert outcome.error is None
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_batching_and_thread_settings(emotion2vec_dir: Path) -> None:
+    judge = Emotion2vecJudge("e2v", {"model_dir": str(emotion2vec_dir), "threads": 1, "max_batch_seconds": 30})
+    assert judge.threads == 1 and judge.spec().max_batch_seconds == 30.0
+    default = Emotion2vecJudge("e2v", {"model_dir": str(emotion2vec_dir)})
+    assert default.threads is None and default.spec().max_batch_seconds is None
+    assert Emotion2vecSpec(model=str(emotion2vec_dir), max_seconds=300).build().limits is None  # CPU: one at a time
+    for bad in ({"threads": 0}, {"threads": "two"}, {"max_batch_seconds": -1}, {"max_batch_seconds": "lots"}):
+        with pytest.raises(ProfileError, match=next(iter(bad))):
+            Emotion2vecJudge("e2v", {"model_dir": str(emotion2vec_dir), **bad})

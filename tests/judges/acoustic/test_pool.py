@@ -49,3 +49,30 @@ def test_an_analysis_runs_in_inference_mode(tmp_path: Path) -> None:
             await pool.aclose()
 
     assert asyncio.run(through_the_pool()).measures["inference_mode"] == 1.0
+
+
+class _Threads:
+    def analyse(self, jobs: Sequence[Job]) -> list[Outcome]:
+        import torch
+
+        return [Outcome(measures={"threads": float(torch.get_num_threads())}) for _ in jobs]
+
+
+@dataclass(frozen=True)
+class _ThreadsSpec:
+    def build(self) -> _Threads:
+        return _Threads()
+
+
+@pytest.mark.parametrize("threads, expected", [(None, threads_per_worker(1)), (1, 1), (3, 3)])
+def test_worker_processes_run_with_the_threads_asked_for(tmp_path: Path, threads: int | None, expected: int) -> None:
+    pytest.importorskip("torch")
+
+    async def run() -> Outcome:
+        pool = BatchPool(_ThreadsSpec(), workers=1, batch_size=1, threads=threads)
+        try:
+            return await pool.submit(Job(key="k", audio=tmp_path / "a.wav", language="en"))
+        finally:
+            await pool.aclose()
+
+    assert asyncio.run(run()).measures == {"threads": float(expected)}

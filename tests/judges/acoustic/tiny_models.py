@@ -30,16 +30,18 @@ _AUDIO = dict(
 )
 
 
-def build_emotion2vec(folder: Path, *, favour: str | None = None, seed: int = 0) -> Path:
-    """Embed 32, 2 heads, depth 1, the 9 emotion2vec_plus labels."""
+def build_emotion2vec(folder: Path, *, favour: str | None = None, seed: int = 0, depth: int = 1,
+                      audio: dict | None = None) -> Path:
+    """Embed 32, 2 heads, ``depth`` blocks (1), the 9 emotion2vec_plus labels; ``audio`` overrides the
+    audio encoder's settings (e.g. a deeper positional convolution, as in the base model)."""
     from funasr.models.emotion2vec.model import Emotion2vec
 
     model_conf = dict(
-        loss_beta=0.0, loss_scale=None, depth=1, start_drop_path_rate=0.0, end_drop_path_rate=0.0, num_heads=2,
+        loss_beta=0.0, loss_scale=None, depth=depth, start_drop_path_rate=0.0, end_drop_path_rate=0.0, num_heads=2,
         norm_eps=1e-5, norm_affine=True, encoder_dropout=0.0, post_mlp_drop=0.0, attention_dropout=0.0,
         activation_dropout=0.0, dropout_input=0.0, layerdrop=0.0, embed_dim=32, mlp_ratio=2.0,
         layer_norm_first=False, average_top_k_layers=1, end_of_block_targets=False, clone_batch=1, normalize=True,
-        modalities=dict(audio=_AUDIO),
+        modalities=dict(audio={**_AUDIO, **(audio or {}), "model_depth": depth}),
     )
     config = dict(model="Emotion2vec", model_conf=model_conf, tokenizer="CharTokenizer",
                   tokenizer_conf=dict(unk_symbol="<unk>", split_with_space=True))
