@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from humdial_eval import file_digest
+from humdial_eval.audio_check import MAX_AUDIO_BYTES
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment, item_fingerprint
 from humdial_eval.profiles import ProfileError
@@ -170,15 +172,15 @@ class LLMJudge(Judge):
         dimensions = [d.key for d in wanted]
         try:
             prompt = self._render(task, item, wanted, self._sends_audio(item, wanted))
-            payload = self._audio(item) if self._sends_audio(item, wanted) else None
+            audio_sha256 = self._audio_sha256(item) if self._sends_audio(item, wanted) else None
         except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
             return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
         key = {
             "prompt_sha256": prompt.sha256,
-            "audio_sha256": payload.sha256 if payload else None,
+            "audio_sha256": audio_sha256,
             "dimensions": dimensions,
         }
-        if payload is not None and prompt.template.audio_last:  # absent otherwise: older keys stay as they were
+        if audio_sha256 is not None and prompt.template.audio_last:  # absent otherwise: older keys stay as they were
             key["audio_position"] = "last"
         return key
 
@@ -330,6 +332,16 @@ class LLMJudge(Judge):
 
     def _sends_audio(self, item: EvalItem, wanted: list[Dimension]) -> bool:
         return item.response_audio is not None and any(d.needs_audio for d in wanted)
+
+    def _audio_sha256(self, item: EvalItem) -> str:
+        """The recording's hash for the cache key. Validation has usually read this very file (same inode,
+        size and times) and noted its hash and header: then the bytes need not be read again for the key,
+        only for a request. Otherwise, or when the file changed since, it is loaded as for sending."""
+        known = file_digest.known(item.response_audio)  # type: ignore[arg-type]
+        if known is not None and known.wav is not None and known.size <= MAX_AUDIO_BYTES:
+            audio_mod.refuse_unsendable(known.wav.format, known.wav.frames)
+            return known.sha256
+        return self._audio(item).sha256
 
     def _audio(self, item: EvalItem) -> AudioPayload:
         path = Path(item.response_audio)  # type: ignore[arg-type]
