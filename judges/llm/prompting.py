@@ -29,6 +29,7 @@ from humdial_eval.inputfiles import read_regular_text
 from humdial_eval.items import EvalItem
 from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension, Scale
+from humdial_eval.template_cache import compile_template
 from humdial_eval.task import Task
 from judges.llm.samples import sample_item
 
@@ -135,7 +136,7 @@ class PromptLibrary:
                     f"{path} is {version!r} (use --prompt-file {task_id}=PATH for other wording)"
                 )
         try:
-            compiled = self._env.from_string(source)
+            compiled = compile_template(self._env, source)  # from_string, compiled code kept between runs
         except TemplateSyntaxError as exc:
             raise ProfileError(f"prompt template {path}, line {exc.lineno}: {exc.message}") from exc
         position = _AUDIO_LINE.search("\n".join(source.split("\n", 3)[:3]))
