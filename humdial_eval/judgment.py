@@ -95,7 +95,11 @@ class Judge(ABC):
         return None
 
     async def aclose(self) -> None:
-        """Release network clients and the like."""
+        """Release network clients and the like (and write what ``keep_beside`` keeps)."""
+
+    def keep_beside(self, store: Path) -> None:
+        """Keep work that later runs on the same judgment store can reuse (an LLM judge: its prompt hashes) in
+        files beside ``store``; default: nothing. The runner calls it when it has a store."""
 
     def use_protocol(self, protocol: "Protocol") -> None:
         """Adopt what a scoring protocol says about judging (answer parsing, sampling); default: nothing.

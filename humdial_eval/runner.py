@@ -144,6 +144,9 @@ async def _run(
                     work.append(_Work(task, built, judge.for_repeat(repeat), len(results), hits, on_failure, repeats,
                                       judge, protocol))
                     results.append(None)
+    if store is not None:
+        for judge in judges:
+            judge.keep_beside(store.path)
     semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
     in_flight: set[str] = set()  # keys this run is asking a judge for right now
     with _progress(show_progress, len(work)) as (progress, bar):

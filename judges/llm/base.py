@@ -29,6 +29,7 @@ from humdial_eval.task import Task
 from judges.llm import audio as audio_mod
 from judges.llm.audio import AudioError, AudioPayload
 from judges.llm.parsing import ParseError, parse_answer, parse_official
+from judges.llm.prompt_memo import PromptMemo, memo_beside
 from judges.llm.prompting import PromptLibrary, RenderedPrompt
 from judges.llm.reachability import Reachability, cannot_connect
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
@@ -80,6 +81,8 @@ class _Shared:
     unreachable: str | None = None  # set when no base_url accepts connections: `score` stops with it
     # The runner asks for an item's cache key and then judges it: the prompt is rendered once for both.
     renders: OrderedDict[tuple[Any, ...], tuple[EvalItem, RenderedPrompt]] = field(default_factory=OrderedDict)
+    # Prompt hashes of earlier runs, beside the judgment store (``keep_beside``): a re-score renders nothing.
+    prompt_memo: PromptMemo | None = None
 
 
 RENDER_CACHE_SIZE = 1024
@@ -171,16 +174,17 @@ class LLMJudge(Judge):
         wanted = self._wanted(item, task)
         dimensions = [d.key for d in wanted]
         try:
-            prompt = self._render(task, item, wanted, self._sends_audio(item, wanted))
+            prompt_sha256 = self._prompt_sha256(task, item, wanted, self._sends_audio(item, wanted))
             audio_sha256 = self._audio_sha256(item) if self._sends_audio(item, wanted) else None
         except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
             return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
         key = {
-            "prompt_sha256": prompt.sha256,
+            "prompt_sha256": prompt_sha256,
             "audio_sha256": audio_sha256,
             "dimensions": dimensions,
         }
-        if audio_sha256 is not None and prompt.template.audio_last:  # absent otherwise: older keys stay as they were
+        template = self.prompts.template(task.id)  # the one rendered (a template-less task raised above)
+        if audio_sha256 is not None and template is not None and template.audio_last:  # absent otherwise: older keys stay
             key["audio_position"] = "last"
         return key
 
@@ -269,12 +273,19 @@ class LLMJudge(Judge):
         except CallError as error:
             raise CallError(self._redact(str(error)), retryable=error.retryable, status=error.status) from None
 
+    def keep_beside(self, store: Path) -> None:
+        """Remember prompt hashes beside the store (:mod:`judges.llm.prompt_memo`), written when the judge closes."""
+        if self._shared.prompt_memo is None:
+            self._shared.prompt_memo = memo_beside(store)
+
     def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
         self.prompts = PromptLibrary(self.config.prompt_version, files, self.name)
         self._shared.renders.clear()
         return True
 
     async def aclose(self) -> None:
+        if self._shared.prompt_memo is not None:
+            self._shared.prompt_memo.save()
         if self._shared.transport is not None:
             await self._shared.transport.aclose()
             self._shared.transport = None
@@ -311,6 +322,20 @@ class LLMJudge(Judge):
                 self.config = replace(self.config, concurrency=self.concurrency)
             self._shared.transport = self.make_transport(self._api_key)
         return self._shared.transport
+
+    def _prompt_sha256(self, task: Task, item: EvalItem, wanted: list[Dimension], attached: bool) -> str:
+        """The hash of the item's prompt: from the memo of earlier runs when it holds this very prompt's inputs,
+        else rendered (and remembered)."""
+        memo = self._shared.prompt_memo
+        key = self.prompts.memo_key(task, item, wanted, audio_attached=attached) if memo is not None else None
+        if key is not None:
+            found = memo.get(key)  # type: ignore[union-attr]
+            if found is not None:
+                return found
+        prompt = self._render(task, item, wanted, attached)
+        if key is not None:
+            memo.put(key, prompt.sha256)  # type: ignore[union-attr]
+        return prompt.sha256
 
     def _render(self, task: Task, item: EvalItem, wanted: list[Dimension], attached: bool) -> RenderedPrompt:
         """The item's prompt; the one rendered for its cache key is reused when it is judged just after."""
