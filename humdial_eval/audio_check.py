@@ -1,7 +1,7 @@
 """Checks on submitted WAV files: readable, the right container and sample format, sane size and length.
 
-Only the header is read (soundfile), so validating hundreds of files is fast; a header that lies is
-caught later, when a scorer decodes the samples.
+``check_wav`` reads only the header (soundfile), so validating hundreds of files is fast; ``check_content``
+(the integrity rules) reads each evaluated reply's samples once, and notes the file's hash for the run.
 """
 
 from __future__ import annotations
