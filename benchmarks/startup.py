@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,7 +78,8 @@ def main() -> int:
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"bare python {bare['median_s']:.3f} s; --help {help_run['median_s']:.3f} s "
           f"({result['help']['ratio_median']}x); validate sample {validate['median_s']:.3f} s; warm re-score "
-          f"{result['warm_rescore']['median_s']:.2f} s (medians); {result['machine']['nproc']} cores, "
+          f"{result['warm_rescore']['median_s']:.2f} s, CPU {result['warm_rescore']['cpu_median_s']:.2f} s (medians); "
+          f"{result['machine']['nproc']} cores, "
           f"load {result['machine']['load_average'][0]}")
     return 0
 
@@ -104,13 +106,19 @@ def warm_rescore(testset: Path, submission: Path, scratch: Path, runs: int) -> d
 
 
 def repeat(command: list[str], runs: int) -> dict[str, Any]:
-    times, loads = [], []
+    times, cpus, loads = [], [], []
     for _ in range(runs):
         loads.append(load_average())
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         times.append(timed(command))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    # CPU seconds (user + system) of the command: on a shared machine the wall time also holds the time the
+    # process waited for a core, which the CPU time does not.
     return {"command": " ".join(Path(c).name if c == sys.executable else c for c in command[:6]),
             "runs": runs, "median_s": round(statistics.median(times), 4), "best_s": round(min(times), 4),
-            "all_s": [round(t, 4) for t in times], "load_before_runs": loads, "load_after": load_average()}
+            "all_s": [round(t, 4) for t in times], "cpu_median_s": round(statistics.median(cpus), 4),
+            "cpu_all_s": [round(c, 4) for c in cpus], "load_before_runs": loads, "load_after": load_average()}
 
 
 def timed(command: list[str]) -> float:

@@ -1,16 +1,21 @@
 """Checks on submitted WAV files: readable, the right container and sample format, sane size and length.
 
-Only the header is read (soundfile), so validating hundreds of files is fast; a header that lies is
-caught later, when a scorer decodes the samples.
+``check_wav`` reads only the header (soundfile), so validating hundreds of files is fast; ``check_content``
+(the integrity rules) reads each evaluated reply's samples once, and notes the file's hash for the run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import soundfile
 
+from humdial_eval import file_digest
+from humdial_eval.file_digest import WavFacts
 from humdial_eval.inputfiles import InputFileError, open_regular
 
 MAX_AUDIO_BYTES = 64 * 1024 * 1024
@@ -92,34 +97,39 @@ MIN_UNITS = 3  # too little text to say anything about its duration
 
 def check_content(path: Path, text: str | None, language: str) -> list[AudioProblem]:
     """Integrity problems of a readable WAV: non-finite samples, digital silence, a duration absurd for
-    the reply's text. Call only on files :func:`check_wav` found fit (it reads every sample)."""
-    import numpy as np  # the CLI's start-up need not pay for it
+    the reply's text. Call only on files :func:`check_wav` found fit (it reads every sample).
 
-    frames, peak, non_finite = 0, 0.0, 0
+    The file is read once, into memory: its sha256 and header are recorded for the rest of the run
+    (:mod:`humdial_eval.file_digest`; a judge's cache key needs them), and the samples are decoded from
+    those bytes. Integer PCM is decoded as integers: libsndfile's floating-point samples are the integers
+    over a power of two, so the peak, and the verdict, are the same, without a float64 copy of the file."""
     try:
-        with soundfile.SoundFile(str(path)) as handle:
-            rate = handle.samplerate
-            buffer = np.empty((1 << 16, handle.channels), dtype="float64")  # one buffer, not a copy per block
-            for block in handle.blocks(out=buffer):
-                frames += block.shape[0]
-                finite = np.isfinite(block)
-                if finite.all():  # the usual case: no masked copy of the block
-                    if block.size:
-                        peak = max(peak, float(np.abs(block).max()))
-                    continue
-                non_finite += int(block.size - int(finite.sum()))
-                if finite.any():
-                    peak = max(peak, float(np.abs(block[finite]).max()))
+        with open_regular(path, max_bytes=MAX_AUDIO_BYTES) as handle:
+            stat = os.fstat(handle.fileno())
+            data = handle.read(MAX_AUDIO_BYTES + 1)
+    except InputFileError as exc:
+        return [AudioProblem("audio_unreadable", exc.reason, True)]
+    except OSError as exc:
+        return [AudioProblem("audio_unreadable", f"cannot be read ({exc.strerror or exc})", True)]
+    if len(data) > MAX_AUDIO_BYTES:
+        return [AudioProblem("audio_too_large", f"more than {MAX_AUDIO_BYTES} bytes; refused", True)]
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        with soundfile.SoundFile(io.BytesIO(data)) as sound:
+            facts = WavFacts(sound.format, sound.frames, sound.samplerate, sound.channels)
+            frames, silent, non_finite = _scan_samples(sound)
     except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
-        return [AudioProblem("audio_unreadable", f"samples cannot be decoded ({_short(exc)})", True)]
+        file_digest.remember(path, stat, sha256)
+        return [AudioProblem("audio_unreadable", f"samples cannot be decoded ({_short(exc, path)})", True)]
+    file_digest.remember(path, stat, sha256, facts)
     if frames == 0:
         return []
     if non_finite:
         return [AudioProblem("audio_non_finite", f"{non_finite} sample(s) are NaN or infinite; scored as no audio", True)]
-    if peak <= SILENCE_PEAK:
+    if silent:
         return [AudioProblem("audio_silent", "digital silence (every sample is zero or within one 16-bit step); "
                                              "scored as no audio", True)]
-    seconds = frames / rate
+    seconds = frames / facts.sample_rate
     plausible = plausible_duration(text or "", language)
     if plausible is not None and not plausible[0] <= seconds <= plausible[1]:
         low, high = plausible
@@ -127,6 +137,42 @@ def check_content(path: Path, text: str | None, language: str) -> list[AudioProb
                              f"{seconds:.2f} s for a reply of this length (speech would take {low:.1f}-{high:.0f} s); "
                              "scored as no audio", True)]
     return []
+
+
+# Integer PCM read as integers: the numpy type, and the largest magnitude that is still digital silence
+# (SILENCE_PEAK on libsndfile's float scale, where a sample is the integer over 2**15 or 2**31).
+_INTEGER_READS = {"PCM_16": ("int16", 1), "PCM_24": ("int32", 1 << 16), "PCM_32": ("int32", 1 << 16)}
+BLOCK_FRAMES = 1 << 16
+
+
+def _scan_samples(sound: soundfile.SoundFile) -> tuple[int, bool, int]:
+    """Frames read, whether every sample is digital silence, and how many are NaN or infinite."""
+    import numpy as np  # the CLI's start-up need not pay for it
+
+    frames = 0
+    integer = _INTEGER_READS.get(sound.subtype)
+    if integer is not None:
+        dtype, silent_up_to = integer
+        peak_int = 0
+        buffer = np.empty((BLOCK_FRAMES, sound.channels), dtype=dtype)
+        for block in sound.blocks(out=buffer):
+            frames += block.shape[0]
+            if block.size:  # max and -min as Python ints: abs() of the most negative integer overflows
+                peak_int = max(peak_int, int(block.max()), -int(block.min()))
+        return frames, peak_int <= silent_up_to, 0
+    peak, non_finite = 0.0, 0
+    buffer = np.empty((BLOCK_FRAMES, sound.channels), dtype="float64")  # one buffer, not a copy per block
+    for block in sound.blocks(out=buffer):
+        frames += block.shape[0]
+        finite = np.isfinite(block)
+        if finite.all():  # the usual case: no masked copy of the block
+            if block.size:
+                peak = max(peak, float(np.abs(block).max()))
+            continue
+        non_finite += int(block.size - int(finite.sum()))
+        if finite.any():
+            peak = max(peak, float(np.abs(block[finite]).max()))
+    return frames, peak <= SILENCE_PEAK, non_finite
 
 
 def plausible_duration(text: str, language: str) -> tuple[float, float] | None:

@@ -53,6 +53,39 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# Words every match of a rule contains, so a text holding none of them is not searched (the patterns scan
+# every position of every reply, most of a warm re-score's detector time). Each rule lists groups; a match
+# holds a word of every group. English words are looked up in an ASCII text's lower case only: for ASCII
+# text, lower case is exactly the case-insensitive matching of these ASCII words (for other text,
+# IGNORECASE also folds characters such as the long s or the Kelvin sign, so such text is searched in
+# full). Chinese words and punctuation have no case and are looked up in any text.
+_ASCII_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "override_instructions": (("ignore", "disregard", "forget", "override", "bypass", "skip"),),
+    "addresses_the_judge": (("judge", "grader", "rater", "evaluator", "assessor", "scorer", "reviewer", "model",
+                             "assistant", "llm"),),
+    "dictates_score": (("give", "assign", "award", "output", "return", "rate", "score", "grade", "mark", "response",
+                        "answer", "reply"), ("5", "five", "full", "highest", "max", "top", "perfect")),
+}
+_ANY_TEXT_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "fake_verdict": ((":", "="),),  # punctuation has no case either
+    "chat_markup": (("<", "["),),
+    "override_instructions_zh": (("忽略", "无视", "忘记", "忘掉", "不要理会", "跳过"),),
+    "addresses_the_judge_zh": (("评委", "评审", "裁判", "评估者", "评分者", "评分员", "打分者", "评测模型", "评估模型"),),
+    "dictates_score_zh": (("分",),),
+}
+
+
+def _cannot_match(rule: str, text: str, lowered: str | None) -> bool:
+    """True only when ``rule`` cannot match ``text`` (``lowered``: its lower case if it is ASCII, else None)."""
+    needs = _ANY_TEXT_NEEDS.get(rule)
+    if needs is not None:
+        return not all(any(word in text for word in group) for group in needs)
+    needs = _ASCII_NEEDS.get(rule)
+    if needs is not None and lowered is not None:
+        return not all(any(word in lowered for word in group) for group in needs)
+    return False
+
+
 @dataclass(frozen=True)
 class InjectionHit:
     """One suspicious passage: which rule matched, where, and the words (shortened)."""
@@ -69,7 +102,10 @@ def scan_text(text: str | None, where: str = "response") -> list[InjectionHit]:
     if not text:
         return []
     hits: list[InjectionHit] = []
+    lowered = text.lower() if text.isascii() else None
     for rule, pattern in _PATTERNS:
+        if _cannot_match(rule, text, lowered):
+            continue
         match = pattern.search(text)
         if match:
             start = max(0, match.start() - 20)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from humdial_eval.inputfiles import open_regular
+from humdial_eval import file_digest
 from humdial_eval.items import EvalItem
 from humdial_eval.protocol import Protocol
 from humdial_eval.task import Task
@@ -95,7 +95,11 @@ class Judge(ABC):
         return None
 
     async def aclose(self) -> None:
-        """Release network clients and the like."""
+        """Release network clients and the like (and write what ``keep_beside`` keeps)."""
+
+    def keep_beside(self, store: Path) -> None:
+        """Keep work that later runs on the same judgment store can reuse (an LLM judge: its prompt hashes) in
+        files beside ``store``; default: nothing. The runner calls it when it has a store."""
 
     def use_protocol(self, protocol: "Protocol") -> None:
         """Adopt what a scoring protocol says about judging (answer parsing, sampling); default: nothing.
@@ -134,8 +138,6 @@ def item_fingerprint(item: EvalItem) -> dict[str, Any]:
 
 
 def file_sha256(path: Any) -> str:
-    digest = hashlib.sha256()
-    with open_regular(path) as handle:  # only regular files: a FIFO here would block the run
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Only regular files are read (a FIFO here would block the run); a file already read in this run, and
+    unchanged since, is not read again (:mod:`humdial_eval.file_digest`)."""
+    return file_digest.sha256_of(path)

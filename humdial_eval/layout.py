@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePath
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 TESTSET_FOLDER = "HD-Track1-Test"
@@ -20,6 +21,7 @@ def task_file(root: Path, language: str, task: str) -> Path:
     return root / language / f"HD-Track1-{task}.jsonl"
 
 
+@lru_cache(maxsize=256)  # asked for every turn of a load; building the Path each time was a tenth of loading
 def audio_dir(root: Path, language: str, task: str) -> Path:
     return root / language / f"HD-Track1-{task}"
 
@@ -44,6 +46,7 @@ def collection_root(path: Path, folder: str) -> Path:
 
 
 _resolved_dirs: dict[Path, Path] | None = None  # set only inside ``resolving_once()``
+_resolved_texts: dict[str, str] = {}  # the same, by text (``_inside_posix``); emptied with it
 
 
 @contextmanager
@@ -59,6 +62,8 @@ def resolving_once() -> Iterator[None]:
         yield
     finally:
         _resolved_dirs = outer
+        if outer is None:
+            _resolved_texts.clear()
 
 
 def _resolve(path: Path) -> Path:
@@ -76,11 +81,35 @@ def _resolve(path: Path) -> Path:
 
 def is_inside(path: Path, root: Path) -> bool:
     """True when ``path``, with symlinks and ``..`` resolved, lies under ``root``."""
+    if _resolved_dirs is not None and os.name == "posix":
+        return _inside_posix(os.fspath(path if isinstance(path, PurePath) else Path(path)), root)
     try:
         _resolve(path).relative_to(_resolve_root(root))
     except ValueError:
         return False
     return True
+
+
+def _inside_posix(path: str, root: Path) -> bool:
+    """``is_inside`` inside ``resolving_once()`` on POSIX, in text: ``_resolve`` without building Paths (a
+    load checks thousands of files). Resolved paths are absolute and normal, so lying under the root is
+    having its text, then a slash, in front."""
+    folder, slash, name = path.rpartition("/")
+    if name in ("", ".", "..") or os.path.islink(path):
+        text = str(Path(path).resolve())
+    else:
+        text = _resolved_text((folder or "/") if slash else ".")  # the folder, as Path(path).parent names it
+        text = text + name if text.endswith("/") else f"{text}/{name}"
+    base = _resolved_text(os.fspath(root))
+    return text == base or text.startswith(base if base.endswith("/") else base + "/")
+
+
+def _resolved_text(folder: str) -> str:
+    """The resolved folder as text, remembered by its text (beside the Paths ``_resolve`` remembers)."""
+    resolved = _resolved_texts.get(folder)
+    if resolved is None:
+        resolved = _resolved_texts[folder] = str(Path(folder).resolve())
+    return resolved
 
 
 def _resolve_root(root: Path) -> Path:

@@ -315,16 +315,14 @@ def _user_audio(
     where: dict[str, Any],
     issues: IssueLog,
 ) -> Path | None:
-    default = layout.audio_dir(root, language, task) / layout.user_audio_name(dialogue_id, turn_id)
     declared = raw.get("split_audio_file")
-    candidates = [default]
     if isinstance(declared, str) and declared:
         safe = _safe_relative(declared, root, language, f"{prefix}.split_audio_file", where, issues)
-        if safe is not None:
-            candidates.insert(0, safe)
-    for candidate in candidates:
-        if candidate.is_file() and layout.is_inside(candidate, root):
-            return candidate
+        if safe is not None and safe.is_file() and layout.is_inside(safe, root):
+            return safe
+    default = layout.audio_dir(root, language, task) / layout.user_audio_name(dialogue_id, turn_id)
+    if default.is_file() and layout.is_inside(default, root):
+        return default
     return None
 
 
@@ -387,13 +385,15 @@ def _safe_relative(
     if path.is_absolute() or declared.startswith(("\\", "/")) or re.match(r"^[A-Za-z]:", declared):
         issues.add("path_outside", f"absolute path {declared!r} refused; paths must be relative", field=field_name, **where)
         return None
-    if ".." in Path(declared.replace("\\", "/")).parts:
+    if ".." in (Path(declared.replace("\\", "/")) if "\\" in declared else path).parts:
         issues.add("path_outside", f"path {declared!r} leaves the folder; refused", field=field_name, **where)
         return None
-    candidate = root / language / path
-    if not candidate.exists():
+    candidate = root.joinpath(language, path)
+    exists = candidate.exists()
+    if not exists:
         candidate = root / path
-    if (candidate.exists() or candidate.is_symlink()) and not layout.is_inside(candidate, root):
+        exists = candidate.exists()
+    if (exists or candidate.is_symlink()) and not layout.is_inside(candidate, root):
         issues.add("path_outside", f"path {declared!r} resolves outside the folder; refused", field=field_name, **where)
         return None
     return candidate

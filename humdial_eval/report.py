@@ -15,6 +15,7 @@ from rich.text import Text
 
 from humdial_eval.results import ItemResult, write_items
 from humdial_eval.task import Task
+from humdial_eval.template_cache import CodeCache
 from humdial_eval.terminal import ECHO_LIMIT, json_line, printable
 
 _ENV = Environment(
@@ -23,6 +24,7 @@ _ENV = Environment(
     keep_trailing_newline=True,
     trim_blocks=True,
     lstrip_blocks=True,
+    bytecode_cache=CodeCache(),  # compiled once, kept between runs (template_cache)
 )
 # Markdown and HTML syntax that a name or message could use to restyle, link or break a table row.
 # An underscore inside a word (dialogue ids, snr_db) cannot start emphasis in CommonMark and is left as it is.

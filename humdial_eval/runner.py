@@ -144,6 +144,12 @@ async def _run(
                     work.append(_Work(task, built, judge.for_repeat(repeat), len(results), hits, on_failure, repeats,
                                       judge, protocol))
                     results.append(None)
+    if store is not None:
+        for judge in judges:
+            judge.keep_beside(store.path)
+    # With a store, every unit's key is worked out first and the stored judgments read in a few queries.
+    keys = {unit.index: _key_of(unit) for unit in work} if store is not None else {}
+    stored = store.get_many(key for key, _ in keys.values() if key is not None) if store is not None else {}
     semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
     in_flight: set[str] = set()  # keys this run is asking a judge for right now
     with _progress(show_progress, len(work)) as (progress, bar):
@@ -152,7 +158,7 @@ async def _run(
             wait = WAIT_FIRST_S
             while True:
                 async with semaphores[id(unit.base or unit.judge)]:
-                    result = await _judge_one(unit, store, in_flight)
+                    result = await _judge_one(unit, store, in_flight, keys.get(unit.index), stored)
                 if result is not None:
                     break
                 await asyncio.sleep(wait)  # being judged elsewhere: wait without holding a slot
@@ -167,17 +173,31 @@ async def _run(
     return [r for r in results if r is not None]
 
 
-async def _judge_one(unit: _Work, store: JudgmentStore | None, in_flight: set[str]) -> ItemResult | None:
-    """The item's result, or None when its judgment is being made by another unit or process."""
+def _key_of(unit: _Work) -> tuple[str | None, Exception | None]:
+    """The unit's cache key, or the error that computing it raised."""
+    try:
+        return unit.judge.cache_key(unit.item, unit.task), None
+    except Exception as exc:  # e.g. an unreadable file: this item fails, the run goes on
+        return None, exc
+
+
+async def _judge_one(
+    unit: _Work, store: JudgmentStore | None, in_flight: set[str],
+    prepared: tuple[str | None, Exception | None] | None = None, stored: dict[str, Judgment] | None = None,
+) -> ItemResult | None:
+    """The item's result, or None when its judgment is being made by another unit or process. ``prepared``:
+    the unit's key (or its error) worked out beforehand; ``stored``: judgments read for such keys at once."""
     task, item, judge = unit.task, unit.item, unit.judge
     flags: list[str] = []
-    try:
-        key: str | None = judge.cache_key(item, task)
-    except Exception as exc:  # e.g. an unreadable file: this item fails, the run goes on
-        key = None
-        judgment: Judgment | None = Judgment(judge=judge.name, status="failed", error=f"{type(exc).__name__}: {exc}")
+    key, error = prepared if prepared is not None else _key_of(unit)
+    if error is not None:
+        judgment: Judgment | None = Judgment(judge=judge.name, status="failed", error=f"{type(error).__name__}: {error}")
     else:
-        judgment = store.get(key) if store else None
+        assert key is not None
+        # each stored judgment read at once serves one unit; another with the same key reads the store again
+        judgment = stored.pop(key, None) if stored else None
+        if judgment is None and store is not None:
+            judgment = store.get(key)
         if judgment is None and store is not None:
             if key in in_flight:
                 return None

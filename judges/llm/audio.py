@@ -79,10 +79,7 @@ def from_bytes(data: bytes) -> AudioPayload:
     except (RuntimeError, TypeError, ValueError) as exc:  # libsndfile errors are RuntimeErrors
         detail = str(exc).split(":")[-1].strip() or type(exc).__name__
         raise AudioError(f"response audio is not a readable WAV ({detail})") from None
-    if info.format != "WAV":
-        raise AudioError(f"response audio is {info.format}, not WAV: not sent")
-    if info.frames == 0:
-        raise AudioError("response audio holds no samples: not sent")
+    refuse_unsendable(info.format, info.frames)
     seconds = info.frames / info.samplerate if info.samplerate else 0.0
     return AudioPayload(
         data=data,
@@ -91,6 +88,14 @@ def from_bytes(data: bytes) -> AudioPayload:
         sample_rate=int(info.samplerate),
         channels=int(info.channels),
     )
+
+
+def refuse_unsendable(container: str, frames: int) -> None:
+    """Raise :class:`AudioError` for a recording a judge must not be sent (another container, no samples)."""
+    if container != "WAV":
+        raise AudioError(f"response audio is {container}, not WAV: not sent")
+    if frames == 0:
+        raise AudioError("response audio holds no samples: not sent")
 
 
 def tone(seconds: float = 2.0, rate: int = 16000, frequency: float = 440.0) -> AudioPayload:

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from humdial_eval import file_digest
+from humdial_eval.audio_check import MAX_AUDIO_BYTES
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment, item_fingerprint
 from humdial_eval.profiles import ProfileError
@@ -27,6 +29,7 @@ from humdial_eval.task import Task
 from judges.llm import audio as audio_mod
 from judges.llm.audio import AudioError, AudioPayload
 from judges.llm.parsing import ParseError, parse_answer, parse_official
+from judges.llm.prompt_memo import PromptMemo, memo_beside
 from judges.llm.prompting import PromptLibrary, RenderedPrompt
 from judges.llm.reachability import Reachability, cannot_connect
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
@@ -78,6 +81,8 @@ class _Shared:
     unreachable: str | None = None  # set when no base_url accepts connections: `score` stops with it
     # The runner asks for an item's cache key and then judges it: the prompt is rendered once for both.
     renders: OrderedDict[tuple[Any, ...], tuple[EvalItem, RenderedPrompt]] = field(default_factory=OrderedDict)
+    # Prompt hashes of earlier runs, beside the judgment store (``keep_beside``): a re-score renders nothing.
+    prompt_memo: PromptMemo | None = None
 
 
 RENDER_CACHE_SIZE = 1024
@@ -169,16 +174,17 @@ class LLMJudge(Judge):
         wanted = self._wanted(item, task)
         dimensions = [d.key for d in wanted]
         try:
-            prompt = self._render(task, item, wanted, self._sends_audio(item, wanted))
-            payload = self._audio(item) if self._sends_audio(item, wanted) else None
+            prompt_sha256 = self._prompt_sha256(task, item, wanted, self._sends_audio(item, wanted))
+            audio_sha256 = self._audio_sha256(item) if self._sends_audio(item, wanted) else None
         except (ProfileError, AudioError) as exc:  # judge() fails this item with the same reason
             return {"unsendable": str(exc), "item": item_fingerprint(item), "dimensions": dimensions}
         key = {
-            "prompt_sha256": prompt.sha256,
-            "audio_sha256": payload.sha256 if payload else None,
+            "prompt_sha256": prompt_sha256,
+            "audio_sha256": audio_sha256,
             "dimensions": dimensions,
         }
-        if payload is not None and prompt.template.audio_last:  # absent otherwise: older keys stay as they were
+        template = self.prompts.template(task.id)  # the one rendered (a template-less task raised above)
+        if audio_sha256 is not None and template is not None and template.audio_last:  # absent otherwise: older keys stay
             key["audio_position"] = "last"
         return key
 
@@ -267,12 +273,19 @@ class LLMJudge(Judge):
         except CallError as error:
             raise CallError(self._redact(str(error)), retryable=error.retryable, status=error.status) from None
 
+    def keep_beside(self, store: Path) -> None:
+        """Remember prompt hashes beside the store (:mod:`judges.llm.prompt_memo`), written when the judge closes."""
+        if self._shared.prompt_memo is None:
+            self._shared.prompt_memo = memo_beside(store)
+
     def use_prompt_files(self, files: Mapping[str, Path]) -> bool:
         self.prompts = PromptLibrary(self.config.prompt_version, files, self.name)
         self._shared.renders.clear()
         return True
 
     async def aclose(self) -> None:
+        if self._shared.prompt_memo is not None:
+            self._shared.prompt_memo.save()
         if self._shared.transport is not None:
             await self._shared.transport.aclose()
             self._shared.transport = None
@@ -310,6 +323,20 @@ class LLMJudge(Judge):
             self._shared.transport = self.make_transport(self._api_key)
         return self._shared.transport
 
+    def _prompt_sha256(self, task: Task, item: EvalItem, wanted: list[Dimension], attached: bool) -> str:
+        """The hash of the item's prompt: from the memo of earlier runs when it holds this very prompt's inputs,
+        else rendered (and remembered)."""
+        memo = self._shared.prompt_memo
+        key = self.prompts.memo_key(task, item, wanted, audio_attached=attached) if memo is not None else None
+        if key is not None:
+            found = memo.get(key)  # type: ignore[union-attr]
+            if found is not None:
+                return found
+        prompt = self._render(task, item, wanted, attached)
+        if key is not None:
+            memo.put(key, prompt.sha256)  # type: ignore[union-attr]
+        return prompt.sha256
+
     def _render(self, task: Task, item: EvalItem, wanted: list[Dimension], attached: bool) -> RenderedPrompt:
         """The item's prompt; the one rendered for its cache key is reused when it is judged just after."""
         key = (id(item), id(self.prompts), task.id, tuple(d.key for d in wanted), attached)
@@ -330,6 +357,16 @@ class LLMJudge(Judge):
 
     def _sends_audio(self, item: EvalItem, wanted: list[Dimension]) -> bool:
         return item.response_audio is not None and any(d.needs_audio for d in wanted)
+
+    def _audio_sha256(self, item: EvalItem) -> str:
+        """The recording's hash for the cache key. Validation has usually read this very file (same inode,
+        size and times) and noted its hash and header: then the bytes need not be read again for the key,
+        only for a request. Otherwise, or when the file changed since, it is loaded as for sending."""
+        known = file_digest.known(item.response_audio)  # type: ignore[arg-type]
+        if known is not None and known.wav is not None and known.size <= MAX_AUDIO_BYTES:
+            audio_mod.refuse_unsendable(known.wav.format, known.wav.frames)
+            return known.sha256
+        return self._audio(item).sha256
 
     def _audio(self, item: EvalItem) -> AudioPayload:
         path = Path(item.response_audio)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
@@ -29,7 +30,9 @@ from humdial_eval.inputfiles import read_regular_text
 from humdial_eval.items import EvalItem
 from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension, Scale
+from humdial_eval.template_cache import compile_template
 from humdial_eval.task import Task
+from judges.llm.prompt_memo import PromptMemo
 from judges.llm.samples import sample_item
 
 _VERSION_LINE = re.compile(r"\{#-?\s*prompt_version:\s*([A-Za-z0-9_.-]+)\s*-?#\}")
@@ -112,6 +115,21 @@ class PromptLibrary:
             raise ProfileError(f"prompt template {template.path}: {exc}") from exc
         return RenderedPrompt(text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), template=template)
 
+    def template(self, task_id: str) -> PromptTemplate | None:
+        return self._templates.get(task_id)
+
+    def memo_key(self, task: Task, item: EvalItem, dimensions: Sequence[Dimension], *, audio_attached: bool) -> str | None:
+        """The key under which the prompt ``render`` would make is remembered (:mod:`judges.llm.prompt_memo`):
+        the template's hash and every value the template is given; None when there is no template or a value
+        cannot be keyed."""
+        template = self._templates.get(task.id)
+        if template is None:
+            return None
+        context = _context(task, item, dimensions, audio_attached)
+        values = {name: value for name, value in context.items()
+                  if not (isinstance(value, FunctionType) and value.__module__ == __name__)}  # code: in the salt
+        return PromptMemo.key(template.sha256, values)
+
     def _load(self, task_class: Any, path: Path, *, custom: bool) -> None:
         task_id = task_class.id
         if not path.is_file():
@@ -135,7 +153,7 @@ class PromptLibrary:
                     f"{path} is {version!r} (use --prompt-file {task_id}=PATH for other wording)"
                 )
         try:
-            compiled = self._env.from_string(source)
+            compiled = compile_template(self._env, source)  # from_string, compiled code kept between runs
         except TemplateSyntaxError as exc:
             raise ProfileError(f"prompt template {path}, line {exc.lineno}: {exc.message}") from exc
         position = _AUDIO_LINE.search("\n".join(source.split("\n", 3)[:3]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
 from humdial_eval.audio_check import check_content, plausible_duration
@@ -54,3 +55,33 @@ def test_durations_no_speaker_could_take(tmp_path: Path) -> None:
     assert codes(wav(tmp_path / "few.wav", tone(0.3)), "Oh no.", "en") == []  # too little text to judge
     low, high = plausible_duration(TEXT_EN, "en")  # type: ignore[misc]
     assert low < 15 / 4 < high  # an ordinary pace of 4 words a second is inside
+
+
+@pytest.mark.parametrize(("subtype", "step", "quiet", "loud"), [
+    ("PCM_16", 2.0**-15, 1, 2),
+    ("PCM_24", 2.0**-23, 256, 257),  # one 16-bit step is 256 steps of 24 bits
+    ("PCM_32", 2.0**-31, 65536, 65537),
+])
+def test_integer_pcm_silence_threshold_is_one_16_bit_step(tmp_path: Path, subtype: str, step: float, quiet: int,
+                                                          loud: int) -> None:
+    """Integer PCM is decoded as integers: the threshold falls exactly where the float reading put it."""
+    pattern = np.random.default_rng(0).choice([-1.0, 0.0, 1.0], 4 * RATE)
+    assert codes(wav(tmp_path / "q.wav", pattern * quiet * step, subtype)) == ["audio_silent"]
+    assert codes(wav(tmp_path / "l.wav", pattern * loud * step, subtype)) == []
+    assert codes(wav(tmp_path / "p.wav", np.abs(pattern) * loud * step, subtype)) == []  # positive only
+    assert codes(wav(tmp_path / "n.wav", -np.abs(pattern) * loud * step, subtype)) == []  # negative only
+
+
+def test_full_scale_negative_pcm_is_not_silence(tmp_path: Path) -> None:
+    """-32768 has no positive twin in int16: its magnitude must not overflow to a negative peak."""
+    assert codes(wav(tmp_path / "min.wav", np.full(4 * RATE, -1.0), "PCM_16")) == []
+
+
+def test_samples_that_cannot_be_decoded_are_unreadable_not_a_crash(tmp_path: Path) -> None:
+    path = wav(tmp_path / "t.wav", tone(4.0))
+    data = bytearray(path.read_bytes())
+    data[20:22] = (99).to_bytes(2, "little")  # an unknown sample format code in the fmt chunk
+    path.write_bytes(bytes(data))
+    problems = check_content(path, TEXT_EN, "en")
+    assert [p.code for p in problems] == ["audio_unreadable"]
+    assert str(tmp_path) not in problems[0].message

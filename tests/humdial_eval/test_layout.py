@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,18 @@ def test_a_link_made_after_a_load_is_seen(tree: tuple[Path, Path]) -> None:
     os.symlink(outside, folder)
     with layout.resolving_once():  # a new load resolves the folder again
         assert not layout.is_inside(folder / "x.wav", root)
+
+
+@pytest.mark.parametrize(("relative", "inside"), CASES)
+def test_relative_paths_and_the_filesystem_root(tree: tuple[Path, Path], relative: str, inside: bool,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = tree
+    monkeypatch.chdir(root)
+    for mode in (False, True):
+        with layout.resolving_once() if mode else nullcontext():
+            assert layout.is_inside(Path(relative), Path(".")) is inside
+            assert layout.is_inside(Path(relative), root) is inside
+            assert layout.is_inside(Path(relative), Path("/"))  # everything is under the filesystem's root
+            assert layout.is_inside(Path("/"), Path("/"))
+            assert not layout.is_inside(Path("/"), root)
+
