@@ -70,7 +70,11 @@ class Emotion2vecFrames:
         with contextlib.redirect_stdout(io.StringIO()):  # funasr prints a notice on import
             from funasr import AutoModel
 
-            self._model = AutoModel(model=str(folder), disable_update=True, log_level="ERROR")
+            import torch
+
+            # ncpu: FunASR 1.4 otherwise sets torch to 4 threads on load and before every generate
+            # (funasr/auto/auto_model.py, build_model and _reset_runtime_configs), overriding train.num_threads
+            self._model = AutoModel(model=str(folder), disable_update=True, log_level="ERROR", ncpu=torch.get_num_threads())
         self.dim = int(self(np.zeros(SAMPLE_RATE, dtype=np.float32)).shape[1])
 
     def __call__(self, samples: np.ndarray) -> np.ndarray:

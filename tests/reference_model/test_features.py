@@ -33,3 +33,21 @@ def test_emotion2vec_frame_features_from_a_local_model_folder(tmp_path: Path) ->
     frames = extractor(np.random.default_rng(0).normal(0, 0.1, 32000).astype(np.float32))
     assert extractor.dim == 32 and frames.shape[1] == 32
     assert 80 <= frames.shape[0] <= 110  # about 50 frames a second
+
+
+def test_emotion2vec_features_keep_the_training_thread_count(tmp_path: Path) -> None:
+    """FunASR sets torch to its own ``ncpu`` (4 unless told) on load and before every call; training sets
+    ``train.num_threads`` before it prepares features, and that count must hold."""
+    import torch
+
+    from tests.judges.acoustic.tiny_models import build_emotion2vec
+
+    folder = build_emotion2vec(tmp_path / "e2v")
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        extractor = make_extractor(FeatureConfig(kind="emotion2vec", emotion2vec_dir=str(folder)))
+        extractor(np.zeros(16000, dtype=np.float32))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
