@@ -262,8 +262,10 @@ def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pyte
 def test_sigterm_and_sighup_remove_the_extraction_folder(tmp_path: Path) -> None:
     archive = HOSTILE / "cases" / "zip_wrapper_folder" / "submission.zip"
     script = (
-        "import sys, time, tempfile\n"
+        "import signal, sys, time, tempfile\n"
         "from pathlib import Path\n"
+        # a suite started under nohup hands SIGHUP down ignored, and an ignored signal is kept ignored
+        "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
         "from humdial_eval.archive import extracted\n"
         f"tempfile.tempdir = {str(tmp_path)!r}\n"
         f"with extracted(Path({str(archive)!r})) as folder:\n"
