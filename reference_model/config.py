@@ -44,6 +44,10 @@ class DataConfig:
     history_thinking: bool = True  # keep earlier turns' thinking in the context
     task_tag: bool = True  # tell the model which task file a dialogue comes from
     max_tokens: int = 512  # sequence budget; the oldest history turns are dropped first
+    # At generation, tokens kept free for what the model will write (thinking, reply, and the reply's
+    # units when it speaks): history is dropped to make room, so that a generated sequence stays within
+    # max_tokens, the lengths and the amount of history the model was trained on.
+    answer_reserve: int = 224
     max_cause_chars: int = 80
     max_reply_seconds: float = 2.5
     attributes: bool = True  # state the user's recorded voice attributes in thinking (stage-1 attribute modelling)
@@ -267,6 +271,9 @@ def _check(config: Config, source: str) -> None:
     for where, value in positive.items():
         if value <= 0:
             fail(where, f"must be positive, got {value}")
+    if not 0 <= config.data.answer_reserve < config.data.max_tokens:
+        fail("data.answer_reserve", f"must be at least 0 and below data.max_tokens ({config.data.max_tokens}), "
+                                    f"got {config.data.answer_reserve}")
     if config.model.speech_branch_layer < 0 or config.model.speech_branch_depth < 0:
         fail("model.speech_branch_layer", "speech_branch_layer and speech_branch_depth must be non-negative")
     layers = config.model.backbone.get("num_hidden_layers")

@@ -97,6 +97,8 @@ class Packer:
         target_ids = self._target_ids(current) if targets else []
         unit_count = 0 if units is None else len(units) + 1
         budget = self.config.max_tokens - len(head) - len(target_ids) - unit_count - self._user_length(current, speech)
+        if not targets:
+            budget -= self.config.answer_reserve  # room for the answer still to be written
         kept: list[TurnView] = []
         for turn in reversed(list(history)[-self.config.max_history_turns :] if self.config.max_history_turns else []):
             cost = self._user_length(turn, speech) + len(self._history_ids(turn))

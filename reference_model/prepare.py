@@ -210,7 +210,9 @@ def _fingerprint(config: Config, data_dir: Path) -> str:
         for p in data_dir.rglob("*") if p.is_file()
     ) if data_dir.is_dir() else []
     relevant = {
-        "version": VERSION, "seed": config.seed, "data": asdict(config.data), "features": asdict(config.features),
+        "version": VERSION, "seed": config.seed, "features": asdict(config.features),
+        # answer_reserve matters at generation only
+        "data": {k: v for k, v in asdict(config.data).items() if k != "answer_reserve"},
         "units": asdict(config.units), "tokenizer": asdict(config.tokenizer), "pretrained": config.model.pretrained,
         "ser": [config.model.ser_hidden, config.model.ser_steps], "files": files,
     }

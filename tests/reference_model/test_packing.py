@@ -60,3 +60,37 @@ def test_a_prompt_without_targets_ends_at_the_assistant_token() -> None:
     seq = packer().pack("zh", "T2", HISTORY, CURRENT, speech=True, targets=False)
     assert seq.tokens[-1] == TOK.special_id(tk.ASSISTANT) and seq.target_positions == []
     assert seq.tokens[:3] == [TOK.special_id(tk.SYSTEM), TOK.special_id("<|lang:zh|>"), TOK.special_id("<|task:T2|>")]
+
+
+def test_generation_keeps_room_for_the_answer_so_it_sees_no_more_history_than_training() -> None:
+    """Without the reserve a generation prompt kept history a training sequence of the same turn had
+    dropped for its targets, and prompt plus answer outgrew the lengths the model was trained on."""
+    trained = packer().pack("en", "T1", HISTORY, CURRENT, speech=True)
+    answer = len(trained.target_positions)
+    limit = len(trained) - 2  # training now drops its oldest history turn
+    kept_in_training = packer(max_tokens=limit).pack("en", "T1", HISTORY, CURRENT, speech=True).utterances
+    assert len(kept_in_training) < len(trained.utterances)
+    for reserve in (answer, answer + 5):
+        prompt = packer(max_tokens=limit, answer_reserve=reserve).pack("en", "T1", HISTORY, CURRENT, speech=True,
+                                                                        targets=False)
+        assert len(prompt) + reserve <= limit and len(prompt.utterances) <= len(kept_in_training)
+    unreserved = packer(max_tokens=limit, answer_reserve=0).pack("en", "T1", HISTORY, CURRENT, speech=True, targets=False)
+    assert len(unreserved.utterances) == len(trained.utterances)  # what generation did before the reserve
+
+
+def test_the_reserve_must_leave_room_for_the_prompt() -> None:
+    import pytest
+
+    from reference_model.config import ConfigError, config_from_dict
+
+    from tests.reference_model.conftest import tiny_dict
+
+    def config(reserve: int) -> object:
+        raw = tiny_dict()
+        raw["data"] = {**raw["data"], "max_tokens": 384, "answer_reserve": reserve}
+        return config_from_dict(raw)
+
+    config(383)
+    for bad in (-1, 384, 500):
+        with pytest.raises(ConfigError, match="data.answer_reserve"):
+            config(bad)
