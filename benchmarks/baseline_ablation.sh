@@ -10,7 +10,9 @@
 # held-out split (emotion and attributes from audio alone, what the attribute heads hear, text-speech
 # consistency), `baseline infer` and `humdial-eval score` with the offline judge. The table is written to
 # benchmarks/results/baseline_ablation.json by `baseline_ablation.py collect`. Finished steps are kept:
-# a second call skips them. THREADS (2) sets torch's threads per training; TRAIN_ONLY=1 only trains.
+# a second call skips them. THREADS (2) sets torch's threads per training; TRAIN_ONLY=1 only trains;
+# MEASURE_ONLY=1 only measures the rows already trained (NO_COLLECT=1: and does not collect; SKIP_FULL=1:
+# nor the full row, for two measuring calls side by side).
 set -euo pipefail
 data=$1 full=$2 out=$3
 shift 3
@@ -44,6 +46,7 @@ measure() {  # NAME FOLDER
 
 stripped="$out/prepared_no_attributes"
 for name in "${variants[@]}"; do
+  [ -z "${MEASURE_ONLY:-}" ] || break  # MEASURE_ONLY=1: measure what is trained, train nothing
   case $name in
     no_distill) train "$name" --set stages.stage1.losses.distill_kl=0 ;;
     no_heads) train "$name" --set stages.stage1.losses.attribute_ce=0 --set stages.stage2.losses.attribute_ce=0 ;;
@@ -59,10 +62,12 @@ for name in "${variants[@]}"; do
   esac
 done
 [ -z "${TRAIN_ONLY:-}" ] || exit 0  # TRAIN_ONLY=1: train the variants now, measure in a later call
-measure full "$full"
+[ -n "${SKIP_FULL:-}" ] || measure full "$full"  # SKIP_FULL=1: another call measures it
 runs=("full=$full")
 for name in "${variants[@]}"; do
+  [ -f "$out/$name/result.json" ] || continue  # not trained (yet)
   measure "$name" "$out/$name"
   runs+=("$name=$out/$name")
 done
+[ -z "${MEASURE_ONLY:-}" ] || [ -z "${NO_COLLECT:-}" ] || exit 0
 "$py" "$here/baseline_ablation.py" collect "${runs[@]}" --note "${NOTE:-}"
