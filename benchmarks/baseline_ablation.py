@@ -163,13 +163,7 @@ def train_variant(args: argparse.Namespace) -> None:
 
     if int(os.environ.get("RANK", "0")) != 0:
         return
-    metrics = [json.loads(line) for line in (args.out / "metrics.jsonl").read_text().splitlines()]
-    stages: dict[str, Any] = {}
-    for stage in (1, 2):
-        rows = [m for m in metrics if m["stage"] == stage]
-        if rows:
-            stages[f"stage{stage}"] = {"first": rows[0]["losses"], "last": rows[-1]["losses"],
-                                       "samples_per_s_last": rows[-1]["samples_per_s"]}
+    stages = _stages(args.out / "metrics.jsonl")
     device = "cuda" if args.device == "cuda" and torch.cuda.is_available() else "cpu"
     bundle = load_bundle(args.out, device)
     features = ArrayStore.load(args.heldout / "features")

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from humdial_eval.json_memo import read_entries, write_entries
 
 MAX_ENTRIES = 4096  # a full two-language summary holds 27 intervals: the file stays small
 SCHEMA = "humdial-eval/intervals/1"
@@ -81,26 +81,10 @@ class IntervalMemo:
         """Write the file whole (temporary file, then rename); a memo that cannot be written is skipped."""
         if not self._changed or self._entries is None:
             return
-        kept = dict(list(self._entries.items())[-MAX_ENTRIES:])
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, prefix=".intervals-",
-                                             suffix=".tmp", delete=False) as tmp:
-                json.dump({"schema": SCHEMA, "entries": kept}, tmp)
-            os.replace(tmp.name, self.path)
-        except OSError:
-            try:
-                os.unlink(tmp.name)
-            except (OSError, NameError):
-                pass
+        write_entries(self.path, SCHEMA, self._entries, MAX_ENTRIES)
         self._changed = False
 
     def _load(self) -> dict[str, Any]:
         if self._entries is None:
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = None
-            entries = data.get("entries") if isinstance(data, dict) and data.get("schema") == SCHEMA else None
-            self._entries = entries if isinstance(entries, dict) else {}
+            self._entries = read_entries(self.path, SCHEMA)
         return self._entries

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
-import os
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from humdial_eval.json_memo import read_entries, write_entries
 
 SCHEMA = "humdial-eval/prompt-hashes/1"
 MAX_ENTRIES = 100_000  # about 13 MB of JSON; a full-size run adds 826
@@ -146,30 +145,12 @@ class PromptMemo:
         """Write the file whole (temporary file, then rename); the newest entries are kept."""
         if not self._changed or self._entries is None:
             return
-        kept = dict(list(self._entries.items())[-MAX_ENTRIES:])
-        tmp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, prefix=".prompts-",
-                                             suffix=".tmp", delete=False) as tmp:
-                json.dump({"schema": SCHEMA, "entries": kept}, tmp)
-            os.replace(tmp.name, self.path)
-        except OSError:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp.name)
-                except OSError:
-                    pass
+        write_entries(self.path, SCHEMA, self._entries, MAX_ENTRIES)
         self._changed = False
 
     def _load(self) -> dict[str, str]:
         if self._entries is None:
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = None
-            entries = data.get("entries") if isinstance(data, dict) and data.get("schema") == SCHEMA else None
-            self._entries = entries if isinstance(entries, dict) else {}
+            self._entries = read_entries(self.path, SCHEMA)
         return self._entries
 
 
