@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from humdial_eval.json_memo import read_entries, write_entries
+from humdial_eval.json_memo import JsonMemo
 
 MAX_ENTRIES = 4096  # a full two-language summary holds 27 intervals: the file stays small
 SCHEMA = "humdial-eval/intervals/1"
@@ -36,14 +36,15 @@ def _versions() -> str:
     return ";".join(found)
 
 
-class IntervalMemo:
+class IntervalMemo(JsonMemo):
     """A JSON file of ``key -> {"ci": [low, high] | null, "state": generator state}``."""
 
+    schema = SCHEMA
+    keep = MAX_ENTRIES
+
     def __init__(self, path: Path, code: bytes) -> None:
-        self.path = path
+        super().__init__(path)
         self._salt = hashlib.sha256(SCHEMA.encode() + _versions().encode() + code).digest()
-        self._entries: dict[str, Any] | None = None
-        self._changed = False
 
     def key(self, parts: Sequence[Any], rng: np.random.Generator) -> str:
         digest = hashlib.sha256(self._salt)
@@ -76,15 +77,3 @@ class IntervalMemo:
         entries.pop(key, None)
         entries[key] = {"ci": ci, "state": rng.bit_generator.state}
         self._changed = True
-
-    def save(self) -> None:
-        """Write the file whole (temporary file, then rename); a memo that cannot be written is skipped."""
-        if not self._changed or self._entries is None:
-            return
-        write_entries(self.path, SCHEMA, self._entries, MAX_ENTRIES)
-        self._changed = False
-
-    def _load(self) -> dict[str, Any]:
-        if self._entries is None:
-            self._entries = read_entries(self.path, SCHEMA)
-        return self._entries

@@ -41,3 +41,26 @@ def write_entries(path: Path, schema: str, entries: dict[str, Any], keep: int) -
                 os.unlink(tmp.name)
             except OSError:
                 pass
+
+
+class JsonMemo:
+    """A memo file's entries, read on first use, written back by :meth:`save` only when changed."""
+
+    schema = ""  # set by each kind of memo
+    keep = 4096  # the newest entries kept on save
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: dict[str, Any] | None = None
+        self._changed = False
+
+    def save(self) -> None:
+        """Write the file whole (temporary file, then rename); a memo that cannot be written is skipped."""
+        if self._changed and self._entries is not None:
+            write_entries(self.path, self.schema, self._entries, self.keep)
+        self._changed = False
+
+    def _load(self) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = read_entries(self.path, self.schema)
+        return self._entries

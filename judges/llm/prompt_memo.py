@@ -26,7 +26,7 @@ from typing import Any
 
 import jinja2
 
-from humdial_eval.json_memo import read_entries, write_entries
+from humdial_eval.json_memo import JsonMemo
 
 SCHEMA = "humdial-eval/prompt-hashes/1"
 MAX_ENTRIES = 100_000  # about 13 MB of JSON; a full-size run adds 826
@@ -106,13 +106,11 @@ def code_salt(modules: frozenset[str]) -> bytes | None:
     return digest.digest()
 
 
-class PromptMemo:
+class PromptMemo(JsonMemo):
     """A JSON file of ``key -> prompt sha256``."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._entries: dict[str, str] | None = None
-        self._changed = False
+    schema = SCHEMA
+    keep = MAX_ENTRIES
 
     @staticmethod
     def key(template_sha256: str, values: Any) -> str | None:
@@ -140,18 +138,6 @@ class PromptMemo:
             entries.pop(key, None)
             entries[key] = sha256
             self._changed = True
-
-    def save(self) -> None:
-        """Write the file whole (temporary file, then rename); the newest entries are kept."""
-        if not self._changed or self._entries is None:
-            return
-        write_entries(self.path, SCHEMA, self._entries, MAX_ENTRIES)
-        self._changed = False
-
-    def _load(self) -> dict[str, str]:
-        if self._entries is None:
-            self._entries = read_entries(self.path, SCHEMA)
-        return self._entries
 
 
 def memo_beside(store: Path) -> PromptMemo:
