@@ -84,6 +84,7 @@ def _cached_model(compressed: Path):  # type: ignore[no-untyped-def]
                     os.unlink(tmp.name)
                     raise
             os.replace(tmp.name, copy)  # whole or not at all: a concurrent or killed run never sees half a model
+            _prune(copy.parent, "py3langid-*.npz", copy)
     except (OSError, lzma.LZMAError, EOFError):
         return None
     try:
@@ -120,6 +121,7 @@ def _restricted_model(compressed: Path):  # type: ignore[no-untyped-def]
                                       f"{'-'.join(LANGUAGES)}")
         if not folder.is_dir():
             _write_restricted(compressed, folder)
+            _prune(folder.parent, f"py3langid-*-{'-'.join(LANGUAGES)}", folder)
         classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
         ptc = np.load(folder / "ptc.npy", allow_pickle=False)
         pc = np.load(folder / "pc.npy", allow_pickle=False)
@@ -159,6 +161,24 @@ def _write_restricted(compressed: Path, folder: Path) -> None:
                 raise
     finally:
         shutil.rmtree(building, ignore_errors=True)
+
+
+# Copies of other models (each reinstall of py3langid is a new file time, so a new copy) kept besides the
+# newest: enough for two environments used in turn, without a cache that grows by 107 MB per install.
+KEEP_OTHER_COPIES = 1
+
+
+def _prune(folder: Path, pattern: str, made: Path) -> None:
+    """Remove all but the newest copies matching ``pattern`` after ``made`` was made; never fails a run."""
+    try:
+        others = sorted((p for p in folder.glob(pattern) if p != made), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in others[KEEP_OTHER_COPIES:]:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _dtype(values: Any) -> str:

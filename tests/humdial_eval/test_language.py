@@ -102,3 +102,23 @@ def test_a_damaged_copy_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert not copy.exists()  # dropped, to be made again
     assert _verdicts()[:2] == ["en", "zh"]
     assert list((tmp_path / "humdial-eval").glob("py3langid-*-zh-en/nextmove.npy"))  # made again, from the library
+
+
+def test_copies_of_older_models_are_pruned_when_a_new_one_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reinstall of py3langid is a model file with a new time, so a new copy: the newest other one stays
+    (two environments used in turn), older ones go."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache = tmp_path / "cache" / "humdial-eval"
+    model = tmp_path / "model.npz.xz"
+    shutil.copyfile(MODEL_DIR / MODEL_FILE, model)
+    for step, when in enumerate((10**18, 2 * 10**18, 3 * 10**18)):
+        os.utime(model, ns=(0, when))
+        assert language._restricted_model(model) is not None
+        for made in (*cache.glob(f"py3langid-*-{when}.npz"), *cache.glob(f"py3langid-*-{when}-zh-en")):
+            os.utime(made, ns=(step * 10**9, step * 10**9))  # made in this order
+    for pattern in ("py3langid-*.npz", "py3langid-*-zh-en"):
+        names = sorted(p.name for p in cache.glob(pattern))
+        assert len(names) == 2 and not any(f"-{10**18}." in name or f"-{10**18}-" in name for name in names), names
+    assert language._restricted_model(model) is not None  # the newest is still read
