@@ -10,8 +10,8 @@
 - ``align``: 1 - cosine between the mean adapted speech of the current turn and the mean embedding of
   its transcript tokens (speech-text alignment in the shared space).
 - ``attribute_ce``: classifiers over the current turn's speech summary (the mean and spread over time
-  of its adapted frames, projected) name the user's emotion and each recorded attribute; cross-entropy, averaged over the classifiers
-  that have a label. It gives the listening modules a direct reason to carry how the user sounds
+  of its adapted frames, projected) name the user's emotion and each recorded attribute;
+  cross-entropy, averaged over the classifiers that have a label. It gives the listening modules a direct reason to carry how the user sounds
   into the LM's space; the LM still has to state it in the thinking.
 - ``unit_ce``: the speech head learns the reply's speech units (and when to stop). With
   ``unit_dropout``, some earlier units are hidden from the model, so that it cannot just continue
