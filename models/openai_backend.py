@@ -19,7 +19,7 @@ from humdial_eval import registry
 from humdial_eval.dialogue import Dialogue
 from humdial_eval.profiles import ProfileError
 from judges.llm.audio import load_audio
-from judges.llm.openai_backend import OpenAITransport
+from judges.llm.openai_backend import OpenAITransport, chat_arguments
 from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
 from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 from models import reply_audio
@@ -147,25 +147,12 @@ class OpenAIModel:
         return self._transport
 
     def _arguments(self, messages: list[dict[str, Any]], speak: bool) -> dict[str, Any]:
-        arguments: dict[str, Any] = {
-            "model": self.config.model,
-            "messages": messages,
-            "max_completion_tokens": self.config.max_tokens,
-        }
-        for key in ("temperature", "top_p", "seed"):
-            value = getattr(self.config, key)
-            if value is not None:
-                arguments[key] = value
+        arguments = chat_arguments(self.config, messages, self.config.seed)
         if speak:
             arguments["modalities"] = ["text", "audio"]
             arguments["audio"] = {"voice": self.voice, "format": "wav"}
         elif self.output_audio:
             arguments["modalities"] = ["text"]
-        extra = dict(self.config.extra_body)
-        if self.config.top_k is not None:
-            extra["top_k"] = self.config.top_k
-        if extra:
-            arguments["extra_body"] = extra
         return arguments
 
 

@@ -83,20 +83,23 @@ class OpenAITransport(SdkTransport):
                 {"type": "text", "text": prompt},
             ]
             content = parts[::-1] if audio_last else parts
-        arguments: dict[str, Any] = {
-            "model": self.config.model,
-            "messages": [{"role": "user", "content": content}],
-            "max_completion_tokens": self.config.max_tokens,
-        }
-        for key in ("temperature", "top_p"):
-            value = getattr(self.config, key)
-            if value is not None:
-                arguments[key] = value
-        if seed is not None:
-            arguments["seed"] = seed
-        extra = dict(self.config.extra_body)
-        if self.config.top_k is not None:
-            extra["top_k"] = self.config.top_k
-        if extra:
-            arguments["extra_body"] = extra
-        return arguments
+        return chat_arguments(self.config, [{"role": "user", "content": content}], seed)
+
+
+def chat_arguments(config: LLMSettings, messages: list[dict[str, Any]], seed: int | None) -> dict[str, Any]:
+    """A chat-completions request from a profile's settings, shared by the judges and the models under test:
+    the sampling fields the profile sets (the rest left to the server); ``top_k`` joins the profile's
+    ``extra_body``, sent as fields of the request body beside the standard ones."""
+    arguments: dict[str, Any] = {"model": config.model, "messages": messages, "max_completion_tokens": config.max_tokens}
+    for key in ("temperature", "top_p"):
+        value = getattr(config, key)
+        if value is not None:
+            arguments[key] = value
+    if seed is not None:
+        arguments["seed"] = seed
+    extra = dict(config.extra_body)
+    if config.top_k is not None:
+        extra["top_k"] = config.top_k
+    if extra:
+        arguments["extra_body"] = extra
+    return arguments
