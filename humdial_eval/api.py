@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from humdial_eval import layout
 from humdial_eval.cli.errors import UserError
-from humdial_eval.issues import Severity, ValidationIssue
+from humdial_eval.issues import BySeverity, ValidationIssue
 
 if TYPE_CHECKING:
     import pandas
@@ -35,18 +35,10 @@ __all__ = ["Summary", "UserError", "ValidationReport", "generate", "load_items",
 
 
 @dataclass(frozen=True)
-class ValidationReport:
+class ValidationReport(BySeverity):
     """Every problem validation found, each with file, line, dialogue, turn and field."""
 
     issues: tuple[ValidationIssue, ...]
-
-    @property
-    def errors(self) -> list[ValidationIssue]:
-        return [i for i in self.issues if i.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[ValidationIssue]:
-        return [i for i in self.issues if i.severity is Severity.WARNING]
 
     @property
     def valid(self) -> bool:

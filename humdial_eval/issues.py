@@ -6,6 +6,7 @@ run lists every problem of a submission at once, each with the file, line and fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -70,8 +71,22 @@ class ValidationIssue:
         }
 
 
+class BySeverity:
+    """The errors and the warnings among ``self.issues`` (an issue log, a validation report)."""
+
+    issues: Sequence[ValidationIssue]
+
+    @property
+    def errors(self) -> list[ValidationIssue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[ValidationIssue]:
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+
 @dataclass
-class IssueLog:
+class IssueLog(BySeverity):
     """Collects issues, with paths shown relative to a root so reports never leak host paths."""
 
     root: Path | None = None
@@ -107,14 +122,6 @@ class IssueLog:
 
     def extend(self, other: "IssueLog") -> None:
         self.issues.extend(other.issues)
-
-    @property
-    def errors(self) -> list[ValidationIssue]:
-        return [i for i in self.issues if i.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[ValidationIssue]:
-        return [i for i in self.issues if i.severity is Severity.WARNING]
 
     def _scrub(self, message: str) -> str:
         """A message that quotes a full path (a library's error text) names it relative to the root too: the root
