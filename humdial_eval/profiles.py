@@ -35,6 +35,12 @@ class JudgeProfile:
 
 def resolve_profile_path(spec: str) -> Path:
     """A path to a YAML file, or the bare name of a profile shipped by an installed package."""
+    return find_profile(spec, registry.profile_dirs(), "judge profile")
+
+
+def find_profile(spec: str, folders: list[Path], kind: str) -> Path:
+    """``spec`` as a path to a YAML file, else the bare name of a profile in one of ``folders`` (shipped by
+    installed packages); ``kind`` names the profile in the error."""
     path = Path(spec)
     if path.is_file():
         return path
@@ -43,12 +49,12 @@ def resolve_profile_path(spec: str) -> Path:
             check_regular(path)
         except InputFileError as exc:
             raise ProfileError(f"{path}: {exc.reason}") from exc
-    for folder in registry.profile_dirs():
+    for folder in folders:
         for candidate in (folder / f"{spec}.yaml", folder / spec):
             if candidate.is_file():
                 return candidate
-    shipped = sorted(p.stem for folder in registry.profile_dirs() for p in folder.glob("*.yaml"))
-    raise ProfileError(f"judge profile {spec!r} not found (not a file; shipped profiles: {', '.join(shipped)})")
+    shipped = sorted(p.stem for folder in folders for p in folder.glob("*.yaml"))
+    raise ProfileError(f"{kind} {spec!r} not found (not a file; shipped profiles: {', '.join(shipped) or 'none'})")
 
 
 def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
@@ -56,21 +62,7 @@ def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
     if _depth > 4:
         raise ProfileError(f"profile {spec!r}: profiles nest more than 4 deep")
     path = resolve_profile_path(spec)
-    try:
-        data = yaml.safe_load(read_regular_text(path, max_bytes=MAX_PROFILE_BYTES))
-    except InputFileError as exc:
-        raise ProfileError(f"{path}: {exc.reason}") from exc
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        raise ProfileError(f"{path}: not valid YAML: {' '.join(redact_text(str(exc)).split())[:300]}") from None
-    if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a profile must be a YAML mapping")
-    _check_keys(data, path, "")
-    secret = find_secret(data)  # at any depth (extra_body, headers), by field name or by the value's shape
-    if secret:
-        raise ProfileError(f"{path}: field {secret!r} would store a secret (its value is not shown); profiles must be "
-                           "without credentials: keep keys in the environment and name the variable with api_key_env")
+    data = read_profile(path, "profile")
     if "judges" in data:
         members = data["judges"]
         if not isinstance(members, list) or not members:
@@ -87,6 +79,27 @@ def load_profiles(spec: str, _depth: int = 0) -> list[JudgeProfile]:
     name = str(data.get("name") or path.stem)
     settings = {k: v for k, v in data.items() if k not in {"backend", "name"}}
     return [JudgeProfile(name=name, backend=backend, settings=settings, path=path)]
+
+
+def read_profile(path: Path, kind: str) -> dict[str, Any]:
+    """The YAML mapping of a profile file (judge or model): a regular file of bounded size, string keys at every
+    depth and no credential at any depth; every problem a ProfileError naming the file, and never its secret."""
+    try:
+        data = yaml.safe_load(read_regular_text(path, max_bytes=MAX_PROFILE_BYTES))
+    except InputFileError as exc:
+        raise ProfileError(f"{path}: {exc.reason}") from exc
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise ProfileError(f"{path}: not valid YAML: {' '.join(redact_text(str(exc)).split())[:300]}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a {kind} must be a YAML mapping")
+    _check_keys(data, path, "")
+    secret = find_secret(data)  # at any depth (extra_body, headers), by field name or by the value's shape
+    if secret:
+        raise ProfileError(f"{path}: field {secret!r} would store a secret (its value is not shown); profiles must be "
+                           "without credentials: keep keys in the environment and name the variable with api_key_env")
+    return data
 
 
 def _check_keys(value: Any, path: Path, where: str, seen: set[int] | None = None) -> None:

@@ -13,13 +13,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from humdial_eval.profiles import ProfileError
+from humdial_eval.profiles import ProfileError, find_profile, read_profile
 
 BACKEND_GROUP = "humdial_eval.model_backends"
 PROFILE_DIR_GROUP = "humdial_eval.model_profile_dirs"
-_SECRET_KEYS = {"api_key", "apikey", "key", "token", "authorization", "password", "secret"}
 
 
 @dataclass(frozen=True)
@@ -33,15 +30,7 @@ class ModelProfile:
 def load_model_profile(spec: str | Path) -> ModelProfile:
     """Read a profile by path or shipped name; every problem is a ProfileError naming the file and field."""
     path = resolve_model_profile(str(spec))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a model profile must be a YAML mapping")
-    secret = _SECRET_KEYS.intersection(str(k).lower() for k in data)
-    if secret:
-        raise ProfileError(f"{path}: field {sorted(secret)[0]!r} would store a secret; use api_key_env instead")
+    data = read_profile(path, "model profile")  # the judges' rules: regular file, string keys, no secret anywhere
     backend = data.get("backend")
     if not isinstance(backend, str) or not backend.strip():
         raise ProfileError(f"{path}: field 'backend' is required (installed: {', '.join(model_backends())})")
@@ -51,15 +40,7 @@ def load_model_profile(spec: str | Path) -> ModelProfile:
 
 
 def resolve_model_profile(spec: str) -> Path:
-    path = Path(spec)
-    if path.is_file():
-        return path
-    for folder in profile_dirs():
-        for candidate in (folder / f"{spec}.yaml", folder / spec):
-            if candidate.is_file():
-                return candidate
-    shipped = sorted(p.stem for folder in profile_dirs() for p in folder.glob("*.yaml"))
-    raise ProfileError(f"model profile {spec!r} not found (not a file; shipped profiles: {', '.join(shipped) or 'none'})")
+    return find_profile(spec, profile_dirs(), "model profile")
 
 
 def build_backend(profile: ModelProfile) -> Any:

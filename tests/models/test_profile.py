@@ -48,3 +48,27 @@ def test_dialogues_rotate_over_several_base_urls(tmp_path: Path, goldset: GoldSe
     finally:
         first.stop()
         second.stop()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("backend: openai\nmodel: m\nextra_body:\n  headers:\n    Authorization: Bearer abcdefghijklmnop\n", "would store a secret"),
+    ("backend: openai\nmodel: m\nextra_body:\n  note: sk-abcdefghijklmnopqrstuvwx\n", "would store a secret"),
+    ("backend: openai\nmodel: m\n1: x\n", "is not a string"),
+    ("- backend\n", "a model profile must be a YAML mapping"),
+])
+def test_a_model_profile_is_read_by_the_judge_profiles_rules(tmp_path: Path, text: str, expected: str) -> None:
+    """Nested and value-shaped secrets, non-string keys: refused as in judge profiles, the value never shown."""
+    path = tmp_path / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError, match=expected) as caught:
+        load_model_profile(path)
+    assert "abcdefghijklmnop" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_model_profile_that_is_not_a_regular_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "model.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(ProfileError, match="FIFO"):
+        load_model_profile(fifo)
