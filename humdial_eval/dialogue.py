@@ -71,6 +71,11 @@ class DialogueCollection:
     def tasks(self) -> list[str]:
         return sorted({task for _, task in self.files})
 
+    def in_order(self, limit: int | None = None) -> list[Dialogue]:
+        """Every dialogue, the files in (language, task) order and each file's in file order; ``limit``: only
+        the first N of each file. The order a submission is written in, and resumed."""
+        return [d for key in sorted(self.files) for d in list(self.files[key].dialogues.values())[:limit]]
+
 
 class TestSet(DialogueCollection):
     """Gold dialogues: user texts, gold emotions and user audio."""

@@ -17,7 +17,7 @@ from humdial_eval.loading import UnusableTestSet, load_testset_strictly
 from humdial_eval.profiles import ProfileError
 from models.journal import Journal
 from models.profile import build_backend, load_model_profile
-from models.runner import GenerationError, GenerationSummary, progress_bar, run_turn_model, selected_dialogues
+from models.runner import GenerationError, GenerationSummary, progress_bar, run_turn_model
 
 WORK_FOLDER = "generation"
 RANKED_TASKS = ("T1", "T2", "T3")
@@ -82,7 +82,7 @@ def _whole_run(backend: object, gold: TestSet, root: Path, fresh: bool, limit: i
     """A backend that answers the whole test set itself (the in-process reference model)."""
     from humdial_eval.submission_writer import SubmissionExistsError
 
-    dialogues = list(selected_dialogues(gold, limit))
+    dialogues = gold.in_order(limit)
     summary = GenerationSummary(root=root, dialogues=len(dialogues), turns=sum(len(d.turns) for d in dialogues))
     with progress_bar(progress, len(dialogues)) as advance:
         try:

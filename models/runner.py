@@ -57,17 +57,12 @@ class GenerationSummary:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
 
 
-def selected_dialogues(testset: TestSet, limit: int | None) -> Iterator[Dialogue]:
-    for key in sorted(testset.files):
-        yield from list(testset.files[key].dialogues.values())[:limit]
-
-
 def run_turn_model(
     model: TurnModel, testset: TestSet, root: Path, journal: Journal, *, concurrency: int, limit: int | None = None,
     progress: bool = False,
 ) -> GenerationSummary:
     """Answer every selected dialogue (resuming from the journal), then write the submission into ``root``."""
-    dialogues = list(selected_dialogues(testset, limit))
+    dialogues = testset.in_order(limit)
     summary = GenerationSummary(root=root, dialogues=len(dialogues), turns=sum(len(d.turns) for d in dialogues))
     try:
         asyncio.run(_run_all(model, dialogues, journal, concurrency, summary, progress))

@@ -43,7 +43,7 @@ def evaluate(
     extractor = make_extractor(bundle.config.features)
     features = ArrayStore()
     decoder = Decoder(bundle, features, features.length, options)
-    dialogues = [d for key in sorted(testset.files) for d in list(testset.files[key].dialogues.values())[:limit]]
+    dialogues = testset.in_order(limit)
     gold, predicted = [], []
     gold_attrs: list[dict[str, str]] = []
     said_attrs: list[dict[str, str]] = []

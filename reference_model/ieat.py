@@ -74,7 +74,7 @@ def build_ieat(
     --writer``, keeps them; the writer is asked only for the others. With ``attributes``, the turn's
     recorded voice attributes go into its thinking. With ``teacher_cue``, the text teacher reads how the
     user sounds (the emotion, and the attributes when ``attributes``) beside the transcript."""
-    dialogues = [d for key in sorted(testset.files) for d in testset.files[key].dialogues.values()]
+    dialogues = testset.in_order()
     requests = [(d, i) for d in dialogues for i in range(len(d.turns)) if not _written(d, i, "cause")]
     written = iter(writer.write_causes(requests))
     out = []

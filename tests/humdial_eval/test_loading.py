@@ -112,3 +112,14 @@ def test_a_test_set_to_answer_with_errors_stops_with_the_problems(tmp_path: Path
     (folder / "HD-Track1-T1.jsonl").write_text("{not json\n", encoding="utf-8")
     with pytest.raises(UnusableTestSet, match=r"HD-Track1-T1\.jsonl:1"):
         load_testset_strictly(tmp_path / "HD-Track1-Test", ["T1"], ["en"])
+
+
+def test_dialogues_in_order_go_file_by_file_each_in_file_order_limited_per_file(tmp_path: Path) -> None:
+    from humdial_eval.dialogue import Dialogue, DialogueFile, TestSet
+
+    def file(language: str, task: str, ids: list[str]) -> DialogueFile:
+        return DialogueFile(language, task, tmp_path, {i: Dialogue(i, language, task, ()) for i in ids})
+
+    testset = TestSet(tmp_path, {("zh", "T1"): file("zh", "T1", ["z2", "z1"]), ("en", "T3"): file("en", "T3", ["e9", "e1", "e5"])})
+    assert [d.dialogue_id for d in testset.in_order()] == ["e9", "e1", "e5", "z2", "z1"]
+    assert [d.dialogue_id for d in testset.in_order(2)] == ["e9", "e1", "z2", "z1"]
