@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from humdial_eval.items import EvalItem  # noqa: E402
-from judges.acoustic import Emotion2vecJudge, ProsodyJudge  # noqa: E402
-from tasks.empathy import EmpathyTask  # noqa: E402
+from humdial_eval.judges.acoustic import Emotion2vecJudge, ProsodyJudge  # noqa: E402
+from humdial_eval.tasks.empathy import EmpathyTask  # noqa: E402
 
 SOURCES = sorted((REPO / "examples/submission/HD-Track1").glob("*/HD-Track1-T3/*_response.wav"))
 RESULTS = REPO / "benchmarks/results/acoustic_rtf.json"

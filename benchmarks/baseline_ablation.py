@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def _config(name: str, overrides: list[str], sections_from: str | None) -> Any:
-    from reference_model.cli import _apply_override, _read_config
-    from reference_model.config import config_from_dict
+    from humdial_eval.reference_model.cli import _apply_override, _read_config
+    from humdial_eval.reference_model.config import config_from_dict
 
     raw = _read_config(name)
     if sections_from:
@@ -51,10 +51,10 @@ def _config(name: str, overrides: list[str], sections_from: str | None) -> Any:
 
 
 def heldout(args: argparse.Namespace) -> None:
-    from reference_model import attributes as attrs
-    from reference_model.arrays import ArrayStore
-    from reference_model.features import load_audio, make_extractor
-    from reference_model.inference import read_testset
+    from humdial_eval.reference_model import attributes as attrs
+    from humdial_eval.reference_model.arrays import ArrayStore
+    from humdial_eval.reference_model.features import load_audio, make_extractor
+    from humdial_eval.reference_model.inference import read_testset
 
     config = _config(args.config, [], None)
     extractor = make_extractor(config.features)
@@ -79,7 +79,7 @@ def strip_attributes(args: argparse.Namespace) -> None:
     """A copy of prepared data whose thinking states no attributes (``data.attributes: false``): the
     teacher's cue keeps only the emotion, the attribute heads get no attribute labels; features, units,
     critic, meter and tokenizer stay as they are."""
-    from reference_model.ieat import sounds_like, thinking_text
+    from humdial_eval.reference_model.ieat import sounds_like, thinking_text
 
     shutil.copytree(args.prepared, args.out)
     lines = []
@@ -111,8 +111,8 @@ def _stage2_start(config: Any, stage1: Path, out: Path, prepared: Any) -> None:
     initialisation (a copy of the freshly built LM's layers above the branch point)."""
     import torch
 
-    from reference_model import checkpoint as ckpt
-    from reference_model.model import UnifiedSpeechLM
+    from humdial_eval.reference_model import checkpoint as ckpt
+    from humdial_eval.reference_model.model import UnifiedSpeechLM
 
     torch.manual_seed(config.seed)
     model = UnifiedSpeechLM(config, prepared.tokenizer.vocab_size, int(prepared.features(0).shape[1]),
@@ -125,7 +125,7 @@ def _stage2_start(config: Any, stage1: Path, out: Path, prepared: Any) -> None:
 
 
 def training_state_file() -> Path:
-    from reference_model.training import STATE_FILE
+    from humdial_eval.reference_model.training import STATE_FILE
 
     return STATE_FILE
 
@@ -133,15 +133,15 @@ def training_state_file() -> Path:
 def train_variant(args: argparse.Namespace) -> None:
     import torch
 
-    from reference_model import attributes as attrs
-    from reference_model import training
-    from reference_model.arrays import ArrayStore
-    from reference_model.checkpoint import load_bundle
-    from reference_model.decoding import Decoder
-    from reference_model.evaluation import heads_predict, attribute_accuracy, emotion_accuracy, heads_accuracy
-    from reference_model.packing import TurnView
-    from reference_model.phrasebook import parse_emotion
-    from reference_model.prepare import load_prepared
+    from humdial_eval.reference_model import attributes as attrs
+    from humdial_eval.reference_model import training
+    from humdial_eval.reference_model.arrays import ArrayStore
+    from humdial_eval.reference_model.checkpoint import load_bundle
+    from humdial_eval.reference_model.decoding import Decoder
+    from humdial_eval.reference_model.evaluation import heads_predict, attribute_accuracy, emotion_accuracy, heads_accuracy
+    from humdial_eval.reference_model.packing import TurnView
+    from humdial_eval.reference_model.phrasebook import parse_emotion
+    from humdial_eval.reference_model.prepare import load_prepared
 
     config = _config(args.config, args.set, args.sections_from)
     config.train.device = args.device

@@ -53,8 +53,8 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from funasr import AutoModel
 
-    from judges.acoustic.emotion2vec import load_automodel
-    from judges.acoustic.emotion2vec_batch import BatchLimits, check_batching, forward_batch, plan_batches
+    from humdial_eval.judges.acoustic.emotion2vec import load_automodel
+    from humdial_eval.judges.acoustic.emotion2vec_batch import BatchLimits, check_batching, forward_batch, plan_batches
 
     signals = [soundfile.read(str(SOURCES[i % len(SOURCES)]), dtype="float32")[0] for i in range(args.files)]
     audio_s = sum(len(s) for s in signals) / 16000

@@ -23,8 +23,8 @@ SENTENCES = {"en": "Thank you for telling me.", "zh": "谢谢你告诉我。"}
 
 def main() -> None:
     from humdial_eval.submission_writer import Response, SubmissionWriter
-    from reference_model.inference import read_testset
-    from reference_model.synthetic.voice import ASSISTANT, NumpyVoice
+    from humdial_eval.reference_model.inference import read_testset
+    from humdial_eval.reference_model.synthetic.voice import ASSISTANT, NumpyVoice
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--testset", type=Path, required=True)

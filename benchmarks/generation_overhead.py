@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks import machine  # noqa: E402
 from benchmarks.fullsize import build_distinct  # noqa: E402
-from models.generate import generate_submission  # noqa: E402
+from humdial_eval.models.generate import generate_submission  # noqa: E402
 from tests.models.audio_server import AudioModelServer, Fault  # noqa: E402
 
 

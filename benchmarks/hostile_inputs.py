@@ -88,9 +88,9 @@ def with_hostile_replies(submission: Path, target: Path, count: int) -> Path:
 def judge_seconds(repeats: int) -> dict[str, float]:
     from humdial_eval import registry
     from humdial_eval.items import ContextTurn, EvalItem
-    from judges.offline_rubric import OfflineRubricJudge
-    from judges.offline_rubric import text_features
-    from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS, find_emotions
+    from humdial_eval.judges.offline_rubric import OfflineRubricJudge
+    from humdial_eval.judges.offline_rubric import text_features
+    from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS, find_emotions
 
     task = registry.task_class("T1")({})
     context = (

@@ -6,7 +6,7 @@ Run by hand from the repository root::
 
 Without ``--data`` it generates the default synthetic training set (``baseline data`` defaults:
 40 dialogues per task and language, numpy voice) in a temporary folder. It then runs the real
-training loop (``reference_model.training.train``) with the tiny config, ``--steps`` steps per stage,
+training loop (``humdial_eval.reference_model.training.train``) with the tiny config, ``--steps`` steps per stage,
 and reads the per-step throughput the loop logs. The first step of each stage is left out (warm-up).
 Data preparation is timed separately. Peak memory is the process's maximum resident set size
 (data preparation included) and, on a GPU, torch's peak allocated memory. Results go to
@@ -32,12 +32,12 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from reference_model.cli import CONFIG_DIR  # noqa: E402
-from reference_model.config import load_config  # noqa: E402
-from reference_model.prepare import prepare  # noqa: E402
-from reference_model.synthetic.generate import generate_dataset  # noqa: E402
-from reference_model.synthetic.voice import NumpyVoice  # noqa: E402
-from reference_model.training import train  # noqa: E402
+from humdial_eval.reference_model.cli import CONFIG_DIR  # noqa: E402
+from humdial_eval.reference_model.config import load_config  # noqa: E402
+from humdial_eval.reference_model.prepare import prepare  # noqa: E402
+from humdial_eval.reference_model.synthetic.generate import generate_dataset  # noqa: E402
+from humdial_eval.reference_model.synthetic.voice import NumpyVoice  # noqa: E402
+from humdial_eval.reference_model.training import train  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "train_throughput.json"
 

@@ -118,19 +118,38 @@ def _literal_text(node: ast.expr) -> str:
 
 
 def _module_source(module: str) -> Path | None:
-    """The ``.py`` file of a dotted module name, found without importing it or its parent packages
-    (a package's ``__init__`` may import as much as the command itself)."""
-    top, *rest = module.split(".")
+    """The ``.py`` file of a dotted module name, found without importing it (a package's ``__init__`` may
+    import as much as the command itself). Folders are searched part by part; a subpackage that lives
+    elsewhere (``humdial_eval.judges`` is the repository's ``judges/``, mapped by the build) is asked of
+    the import system, which imports only its parents."""
+    parts = module.split(".")
     try:
-        spec = find_spec(top)
+        spec = find_spec(parts[0])
     except (ImportError, ValueError):
         return None
     if spec is None:
         return None
-    if not rest:
-        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
-    for folder in spec.submodule_search_locations or []:
-        base = Path(folder).joinpath(*rest)
+    origin = spec.origin
+    locations = list(spec.submodule_search_locations or [])
+    for depth in range(1, len(parts)):
+        found = _in_folders(locations, parts[depth])
+        if found is None:
+            try:
+                sub = find_spec(".".join(parts[: depth + 1]))
+            except (ImportError, ValueError):
+                return None
+            if sub is None:
+                return None
+            origin, locations = sub.origin, list(sub.submodule_search_locations or [])
+        else:
+            origin = str(found)
+            locations = [str(found.parent)] if found.name == "__init__.py" else []
+    return Path(origin) if origin and origin.endswith(".py") else None
+
+
+def _in_folders(folders: list[str], name: str) -> Path | None:
+    for folder in folders:
+        base = Path(folder) / name
         for candidate in (base.with_suffix(".py"), base / "__init__.py"):
             if candidate.is_file():
                 return candidate

@@ -15,13 +15,13 @@ from typing import Any
 from humdial_eval.issues import IssueLog
 from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
-from leaderboards.definition import load_definition, resolve_definition_dir
-from leaderboards.entries import TeamEntry, read_scores_csv, team_name_problem
-from leaderboards.formats import markdown_overall, render_csv, render_json, render_latex, render_markdown
-from leaderboards.html import render_html
-from leaderboards.runs import read_run
-from leaderboards.standings import SUBSTITUTIONS, Leaderboard, build_leaderboard
-from leaderboards.uncertainty import add_uncertainty
+from humdial_eval.leaderboards.definition import load_definition, resolve_definition_dir
+from humdial_eval.leaderboards.entries import TeamEntry, read_scores_csv, team_name_problem
+from humdial_eval.leaderboards.formats import markdown_overall, render_csv, render_json, render_latex, render_markdown
+from humdial_eval.leaderboards.html import render_html
+from humdial_eval.leaderboards.runs import read_run
+from humdial_eval.leaderboards.standings import SUBSTITUTIONS, Leaderboard, build_leaderboard
+from humdial_eval.leaderboards.uncertainty import add_uncertainty
 
 OUTPUT_STEM = "leaderboard"
 
@@ -137,7 +137,7 @@ def _write(board: Leaderboard, out: Path, *, plots: bool) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     figures: dict[str, dict[str, Path]] = {}
     if plots:
-        from leaderboards.plots import write_plots  # matplotlib is the optional `report` extra
+        from humdial_eval.leaderboards.plots import write_plots  # matplotlib is the optional `report` extra
 
         figures = write_plots(board, out / "plots")
     outputs = {

@@ -1,7 +1,7 @@
 """The teams on a board: their per-dimension means (and item scores, when known) and where they came from.
 
 A team enters either from the definition's ``scores.csv`` (published aggregates, long format
-``team,language,task,dimension,score``) or from a ``score`` output folder (see :mod:`leaderboards.runs`).
+``team,language,task,dimension,score``) or from a ``score`` output folder (see :mod:`humdial_eval.leaderboards.runs`).
 Team names are untrusted text: they are checked here and escaped by every renderer.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from humdial_eval.inputfiles import InputFileError, read_regular_bytes
 from humdial_eval.issues import IssueLog
-from leaderboards.definition import LeaderboardDefinition
+from humdial_eval.leaderboards.definition import LeaderboardDefinition
 
 SCORES_HEADER = ["team", "language", "task", "dimension", "score"]
 MAX_TEAM_NAME = 120

@@ -15,8 +15,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from leaderboards.standings import MISSING, Interval, Leaderboard
-from leaderboards.tables import SUBSTITUTED_MARK, Table, board_tables, overall_table
+from humdial_eval.leaderboards.standings import MISSING, Interval, Leaderboard
+from humdial_eval.leaderboards.tables import SUBSTITUTED_MARK, Table, board_tables, overall_table
 
 JSON_SCHEMA = "humdial-eval/leaderboard-result/1"
 

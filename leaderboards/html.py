@@ -12,8 +12,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from leaderboards.standings import Leaderboard
-from leaderboards.tables import board_tables
+from humdial_eval.leaderboards.standings import Leaderboard
+from humdial_eval.leaderboards.tables import board_tables
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CAPTIONS = {

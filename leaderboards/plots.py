@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from leaderboards.standings import Leaderboard, Standing  # noqa: E402
+from humdial_eval.leaderboards.standings import Leaderboard, Standing  # noqa: E402
 
 FORMATS = ("png", "svg")
 # Fonts with CJK glyphs, tried after DejaVu Sans for names like 团队 (Debian: fonts-wqy-microhei, fonts-noto-cjk).

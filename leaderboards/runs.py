@@ -14,8 +14,8 @@ from typing import Any
 from humdial_eval.inputfiles import InputFileError, read_regular_text
 from humdial_eval.issues import IssueLog
 from humdial_eval.jsonl import loads_strict, read_jsonl
-from leaderboards.definition import LeaderboardDefinition
-from leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
+from humdial_eval.leaderboards.definition import LeaderboardDefinition
+from humdial_eval.leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
 
 SUMMARY_FILE = "summary.json"
 ITEMS_FILE = "items.jsonl"

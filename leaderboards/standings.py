@@ -14,8 +14,8 @@ from decimal import Decimal
 import numpy as np
 from scipy.stats import rankdata
 
-from leaderboards.definition import LeaderboardDefinition
-from leaderboards.entries import TeamEntry
+from humdial_eval.leaderboards.definition import LeaderboardDefinition
+from humdial_eval.leaderboards.entries import TeamEntry
 
 SUBSTITUTIONS = ("none", "renormalise")
 MISSING = "—"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from leaderboards.definition import LeaderboardDefinition, Term
-from leaderboards.standings import Leaderboard, Standing
+from humdial_eval.leaderboards.definition import LeaderboardDefinition, Term
+from humdial_eval.leaderboards.standings import Leaderboard, Standing
 
 SUBSTITUTED_MARK = "†"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import bootstrap
 
-from leaderboards.entries import ItemScores, TeamEntry
-from leaderboards.standings import Interval, Leaderboard, PairSeparation, Standing
+from humdial_eval.leaderboards.entries import ItemScores, TeamEntry
+from humdial_eval.leaderboards.standings import Interval, Leaderboard, PairSeparation, Standing
 
 METHOD = "paired percentile bootstrap over dialogues, stratified by language and task"
 

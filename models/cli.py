@@ -96,9 +96,9 @@ def _score_folders(judges: list[str]) -> list[str]:
 
 def _generate(args: argparse.Namespace, out: Path) -> object | None:
     from humdial_eval.profiles import ProfileError
-    from models.generate import generate_submission
-    from models.journal import JournalError
-    from models.runner import GenerationError
+    from humdial_eval.models.generate import generate_submission
+    from humdial_eval.models.journal import JournalError
+    from humdial_eval.models.runner import GenerationError
 
     try:
         summary = generate_submission(

@@ -15,9 +15,9 @@ from humdial_eval import layout
 from humdial_eval.dialogue import TestSet
 from humdial_eval.loading import UnusableTestSet, load_testset_strictly
 from humdial_eval.profiles import ProfileError
-from models.journal import Journal
-from models.profile import build_backend, load_model_profile
-from models.runner import GenerationError, GenerationSummary, progress_bar, run_turn_model
+from humdial_eval.models.journal import Journal
+from humdial_eval.models.profile import build_backend, load_model_profile
+from humdial_eval.models.runner import GenerationError, GenerationSummary, progress_bar, run_turn_model
 
 WORK_FOLDER = "generation"
 RANKED_TASKS = ("T1", "T2", "T3")

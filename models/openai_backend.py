@@ -18,15 +18,15 @@ from typing import Any
 from humdial_eval import registry
 from humdial_eval.dialogue import Dialogue
 from humdial_eval.profiles import ProfileError
-from judges.llm.audio import load_audio
-from judges.llm.openai_backend import OpenAITransport, chat_arguments
-from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
-from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
-from models import reply_audio
-from models.conversation import AUDIO_PARTS, INPUT_MODES, PastReply, build_messages
-from models.profile import ModelProfile, relative_file
-from models.reply_audio import ReplyAudio, ReplyAudioError
-from models.runner import TurnFailed
+from humdial_eval.judges.llm.audio import load_audio
+from humdial_eval.judges.llm.openai_backend import OpenAITransport, chat_arguments
+from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
+from humdial_eval.judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
+from humdial_eval.models import reply_audio
+from humdial_eval.models.conversation import AUDIO_PARTS, INPUT_MODES, PastReply, build_messages
+from humdial_eval.models.profile import ModelProfile, relative_file
+from humdial_eval.models.reply_audio import ReplyAudio, ReplyAudioError
+from humdial_eval.models.runner import TurnFailed
 
 # Fields the judges' settings parser knows but that mean nothing for a model under test.
 _JUDGE_ONLY = {"audio", "prompt_version", "parse_retries"}

@@ -14,7 +14,7 @@ from typing import Any
 
 from humdial_eval.dialogue import TestSet
 from humdial_eval.profiles import ProfileError
-from models.profile import ModelProfile, relative_file
+from humdial_eval.models.profile import ModelProfile, relative_file
 
 _FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "checkpoint": ((str,), "a checkpoint folder (a `baseline train` --out)"),
@@ -63,9 +63,9 @@ class ReferenceBaseline:
         """Answer the test set and write the submission into ``root``; returns the inference counts."""
         import torch
 
-        from reference_model.checkpoint import CheckpointError, load_bundle
-        from reference_model.decoding import DecodingOptions
-        from reference_model.inference import write_submission
+        from humdial_eval.reference_model.checkpoint import CheckpointError, load_bundle
+        from humdial_eval.reference_model.decoding import DecodingOptions
+        from humdial_eval.reference_model.inference import write_submission
 
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise ProfileError(f"device {self.device!r}: no GPU is available")

@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 from humdial_eval.dialogue import Dialogue, TestSet
 from humdial_eval.submission_writer import Response, SubmissionWriter
-from judges.llm.retry import CallError
-from models.conversation import PastReply
-from models.journal import FAILED, OK, Journal, TurnRecord
+from humdial_eval.judges.llm.retry import CallError
+from humdial_eval.models.conversation import PastReply
+from humdial_eval.models.journal import FAILED, OK, Journal, TurnRecord
 
 SUMMARY_NAME = "generation.json"
 

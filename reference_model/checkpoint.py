@@ -20,11 +20,11 @@ import numpy as np
 import torch
 import yaml
 
-from reference_model.config import Config, config_from_dict
-from reference_model.meter import ConsistencyMeter
-from reference_model.model import UnifiedSpeechLM
-from reference_model.tokenizer import Tokenizer, load_tokenizer
-from reference_model.units import UnitCodec
+from humdial_eval.reference_model.config import Config, config_from_dict
+from humdial_eval.reference_model.meter import ConsistencyMeter
+from humdial_eval.reference_model.model import UnifiedSpeechLM
+from humdial_eval.reference_model.tokenizer import Tokenizer, load_tokenizer
+from humdial_eval.reference_model.units import UnitCodec
 
 MODEL_FILE = "model.pt"
 META_FILE = "meta.json"

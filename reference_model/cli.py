@@ -79,8 +79,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_data(args: argparse.Namespace) -> int:
-    from reference_model.synthetic.generate import generate_dataset
-    from reference_model.synthetic.voice import make_voice
+    from humdial_eval.reference_model.synthetic.generate import generate_dataset
+    from humdial_eval.reference_model.synthetic.voice import make_voice
 
     languages = _languages(args.languages)
     if args.train_dialogues < 1 or args.test_dialogues < 0:
@@ -92,7 +92,7 @@ def run_data(args: argparse.Namespace) -> int:
     except RuntimeError as exc:
         raise UserError(str(exc)) from exc
     writer = _writer(args.writer) if args.writer else None
-    from reference_model.writer import WriterError
+    from humdial_eval.reference_model.writer import WriterError
 
     try:
         summary = generate_dataset(
@@ -112,7 +112,7 @@ def run_data(args: argparse.Namespace) -> int:
 
 def _writer(spec: str) -> Any:
     from humdial_eval.profiles import ProfileError
-    from reference_model.writer import ProfileWriter
+    from humdial_eval.reference_model.writer import ProfileWriter
 
     try:
         return ProfileWriter(spec)
@@ -123,10 +123,10 @@ def _writer(spec: str) -> Any:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from reference_model.checkpoint import CheckpointError
-    from reference_model.config import ConfigError, config_from_dict
-    from reference_model.prepare import DataError
-    from reference_model.training import TrainingError, train
+    from humdial_eval.reference_model.checkpoint import CheckpointError
+    from humdial_eval.reference_model.config import ConfigError, config_from_dict
+    from humdial_eval.reference_model.prepare import DataError
+    from humdial_eval.reference_model.training import TrainingError, train
 
     raw = _read_config(args.config)
     for assignment in args.set:
@@ -151,7 +151,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_infer(args: argparse.Namespace) -> int:
     from humdial_eval.submission_writer import SubmissionExistsError
-    from reference_model.inference import TestSetError, write_submission
+    from humdial_eval.reference_model.inference import TestSetError, write_submission
 
     bundle, testset = _load_inputs(args)
     speak = _split(args.speak_tasks, "speak-tasks")
@@ -172,7 +172,7 @@ def run_infer(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from reference_model.evaluation import evaluate
+    from humdial_eval.reference_model.evaluation import evaluate
 
     bundle, testset = _load_inputs(args)
     passes = 1 if args.no_consistency else 2
@@ -191,8 +191,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     import torch
 
-    from reference_model.checkpoint import CheckpointError, load_bundle
-    from reference_model.inference import TestSetError, read_testset
+    from humdial_eval.reference_model.checkpoint import CheckpointError, load_bundle
+    from humdial_eval.reference_model.inference import TestSetError, read_testset
 
     if args.limit is not None and args.limit < 1:
         raise UserError("--limit must be at least 1")
@@ -207,7 +207,7 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _decoding(args: argparse.Namespace) -> Any:
-    from reference_model.decoding import DecodingOptions
+    from humdial_eval.reference_model.decoding import DecodingOptions
 
     if args.max_new_tokens < 1 or args.unit_temperature < 0:
         raise UserError("--max-new-tokens must be at least 1 and --unit-temperature at least 0")

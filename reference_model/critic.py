@@ -11,8 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reference_model.config import Config
-from reference_model.model import SpeechEmotionCritic
+from humdial_eval.reference_model.config import Config
+from humdial_eval.reference_model.model import SpeechEmotionCritic
 
 
 def train_critic(config: Config, mels: list[np.ndarray], labels: list[int], batch_size: int = 32) -> dict[str, torch.Tensor]:

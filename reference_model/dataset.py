@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_model.packing import Batch, Packer, PairBatch, TurnView, collate, heard_labels
-from reference_model.prepare import Prepared
-from reference_model.tokenizer import PAD
+from humdial_eval.reference_model.packing import Batch, Packer, PairBatch, TurnView, collate, heard_labels
+from humdial_eval.reference_model.prepare import Prepared
+from humdial_eval.reference_model.tokenizer import PAD
 
 
 class TrainingSet:

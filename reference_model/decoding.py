@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from reference_model import tokenizer as tk
-from reference_model.checkpoint import Bundle
-from reference_model.model import DecodeStep
-from reference_model.packing import Packer, TurnView, collate
-from reference_model.tokenizer import SPECIAL_TOKENS
+from humdial_eval.reference_model import tokenizer as tk
+from humdial_eval.reference_model.checkpoint import Bundle
+from humdial_eval.reference_model.model import DecodeStep
+from humdial_eval.reference_model.packing import Packer, TurnView, collate
+from humdial_eval.reference_model.tokenizer import SPECIAL_TOKENS
 
 
 @dataclass(frozen=True)

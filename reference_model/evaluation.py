@@ -5,14 +5,14 @@
   Reported with two chance levels: uniform (1/7) and always guessing the held-out split's most
   frequent emotion (``emotion.chance`` is the higher of the two).
 - Attributes from audio alone: from the same thinking, the speaking rate, pitch level, energy,
-  gender and age range it states (:mod:`reference_model.attributes`) against the turn's recorded
+  gender and age range it states (:mod:`humdial_eval.reference_model.attributes`) against the turn's recorded
   settings, each with its chance level (the higher of uniform and majority guessing).
 - What the attribute heads hear (configs that train them): the same turns classified by the heads
   over the adapted speech, under ``heads``. Where the heads are right and the thinking is not, the
   listening modules carry the cue and the LM has not learned to state it.
 - Text-speech emotion consistency: every turn is answered in its dialogue as in inference; the
   spoken reply's emotion (speech classifier on the waveform) is compared with the text reply's
-  emotion (text classifier), see :mod:`reference_model.meter`.
+  emotion (text classifier), see :mod:`humdial_eval.reference_model.meter`.
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ import numpy as np
 
 from humdial_eval.dialogue import TestSet
 from humdial_eval.emotions import EMOTIONS
-from reference_model import attributes as attrs
-from reference_model.arrays import ArrayStore
-from reference_model.checkpoint import Bundle
-from reference_model.decoding import Decoder, DecodingOptions
-from reference_model.features import load_audio, make_extractor
-from reference_model.inference import InferenceSummary, answer_dialogue
-from reference_model.packing import HEARD, TurnView
-from reference_model.phrasebook import parse_emotion
-from reference_model.units import load_vocoder
+from humdial_eval.reference_model import attributes as attrs
+from humdial_eval.reference_model.arrays import ArrayStore
+from humdial_eval.reference_model.checkpoint import Bundle
+from humdial_eval.reference_model.decoding import Decoder, DecodingOptions
+from humdial_eval.reference_model.features import load_audio, make_extractor
+from humdial_eval.reference_model.inference import InferenceSummary, answer_dialogue
+from humdial_eval.reference_model.packing import HEARD, TurnView
+from humdial_eval.reference_model.phrasebook import parse_emotion
+from humdial_eval.reference_model.units import load_vocoder
 
 
 def evaluate(

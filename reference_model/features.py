@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from reference_model.config import FeatureConfig
+from humdial_eval.reference_model.config import FeatureConfig
 
 SAMPLE_RATE = 16000
 

@@ -9,7 +9,7 @@ The cause comes from a :class:`CauseWriter`: the template writer reads it off th
 clause the user gave, or for a question about feelings, the earlier turn where that feeling arose);
 :class:`LLMCauseWriter` asks any object with a ``complete(prompt) -> str`` method (sync or async),
 such as the LLM judges of the ``judges`` package, and falls back to the template when the model
-gives nothing usable. Replies are written from templates (:mod:`reference_model.phrasebook`) that
+gives nothing usable. Replies are written from templates (:mod:`humdial_eval.reference_model.phrasebook`) that
 follow the benchmark's tasks: an empathetic answer, a summary of the emotional trajectory (end of
 T1), or an explanation of the feeling (end of T2).
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from humdial_eval.dialogue import Dialogue, TestSet
-from reference_model import attributes as attrs
-from reference_model import phrasebook as pb
+from humdial_eval.reference_model import attributes as attrs
+from humdial_eval.reference_model import phrasebook as pb
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from humdial_eval import layout
 from humdial_eval.dialogue import Dialogue, TestSet
 from humdial_eval.loading import UnusableTestSet, load_testset_strictly
 from humdial_eval.submission_writer import Response, SubmissionWriter
-from reference_model.arrays import ArrayStore
-from reference_model.checkpoint import Bundle
-from reference_model.decoding import Decoder, DecodingOptions
-from reference_model.features import load_audio, make_extractor
-from reference_model.packing import TurnView
-from reference_model.synthetic.generate import hash_stream
-from reference_model.units import load_vocoder
+from humdial_eval.reference_model.arrays import ArrayStore
+from humdial_eval.reference_model.checkpoint import Bundle
+from humdial_eval.reference_model.decoding import Decoder, DecodingOptions
+from humdial_eval.reference_model.features import load_audio, make_extractor
+from humdial_eval.reference_model.packing import TurnView
+from humdial_eval.reference_model.synthetic.generate import hash_stream
+from humdial_eval.reference_model.units import load_vocoder
 
 
 # The core's strict reader, under the names this package's callers use.

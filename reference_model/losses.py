@@ -29,7 +29,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from reference_model.packing import IGNORE, Batch
+from humdial_eval.reference_model.packing import IGNORE, Batch
 
 
 def compute_losses(

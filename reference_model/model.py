@@ -27,9 +27,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from reference_model.config import Config, EncoderConfig, ModelConfig
+from humdial_eval.reference_model.config import Config, EncoderConfig, ModelConfig
 from humdial_eval.emotions import EMOTIONS
-from reference_model.attributes import ATTRIBUTES
+from humdial_eval.reference_model.attributes import ATTRIBUTES
 
 
 class AudioEncoder(nn.Module):
@@ -148,7 +148,7 @@ class AttributeHeads(nn.Module):
 
     def __init__(self, hidden: int) -> None:
         super().__init__()
-        from reference_model.packing import HEARD
+        from humdial_eval.reference_model.packing import HEARD
 
         sizes = [len(EMOTIONS), *(len(values) for values in ATTRIBUTES.values())]
         assert len(sizes) == len(HEARD)
@@ -316,7 +316,7 @@ class UnifiedSpeechLM(nn.Module):
         distill_span: str = "thinking",
     ) -> dict[str, torch.Tensor]:
         """The weighted losses of one packed batch pair (student on speech, teacher on text)."""
-        from reference_model.losses import compute_losses
+        from humdial_eval.reference_model.losses import compute_losses
 
         return compute_losses(self, pair, weights, temperature, unit_dropout, distill_span)
 

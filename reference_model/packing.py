@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from humdial_eval.emotions import EMOTIONS
-from reference_model import tokenizer as tk
-from reference_model.attributes import ATTRIBUTES
-from reference_model.config import DataConfig
-from reference_model.tokenizer import Tokenizer
+from humdial_eval.reference_model import tokenizer as tk
+from humdial_eval.reference_model.attributes import ATTRIBUTES
+from humdial_eval.reference_model.config import DataConfig
+from humdial_eval.reference_model.tokenizer import Tokenizer
 
 IGNORE = -100
 # What a turn's speech is classified into by the attribute heads: the emotion, then each attribute.

@@ -1,6 +1,6 @@
 """The words the template IEAT writer uses, per language: emotion names, the reply's tone, reply phrasings.
 
-Kept apart from the construction logic (:mod:`reference_model.ieat`) so that adding a language or a
+Kept apart from the construction logic (:mod:`humdial_eval.reference_model.ieat`) so that adding a language or a
 phrasing is a data change. Every emotion word here must normalise back to its label through
 :func:`humdial_eval.emotions.normalise_emotion`, because thinking segments are parsed with it.
 """

@@ -23,17 +23,17 @@ from humdial_eval import layout
 from humdial_eval.emotions import EMOTIONS
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import load_testset
-from reference_model import phrasebook as pb
-from reference_model.arrays import ArrayStore
-from reference_model.config import Config, DataConfig
-from reference_model.critic import train_critic
-from reference_model.features import load_audio, make_extractor
-from reference_model.ieat import CauseWriter, IEATDialogue, IEATTurn, LLMCauseWriter, TemplateCauseWriter, build_ieat
-from reference_model.meter import ConsistencyMeter
-from reference_model.synthetic.generate import hash_stream
-from reference_model.synthetic.voice import ASSISTANT, make_voice
-from reference_model.tokenizer import CharTokenizer, PretrainedTokenizer, Tokenizer
-from reference_model.units import GriffinLimVocoder, UnitCodec
+from humdial_eval.reference_model import phrasebook as pb
+from humdial_eval.reference_model.arrays import ArrayStore
+from humdial_eval.reference_model.config import Config, DataConfig
+from humdial_eval.reference_model.critic import train_critic
+from humdial_eval.reference_model.features import load_audio, make_extractor
+from humdial_eval.reference_model.ieat import CauseWriter, IEATDialogue, IEATTurn, LLMCauseWriter, TemplateCauseWriter, build_ieat
+from humdial_eval.reference_model.meter import ConsistencyMeter
+from humdial_eval.reference_model.synthetic.generate import hash_stream
+from humdial_eval.reference_model.synthetic.voice import ASSISTANT, make_voice
+from humdial_eval.reference_model.tokenizer import CharTokenizer, PretrainedTokenizer, Tokenizer
+from humdial_eval.reference_model.units import GriffinLimVocoder, UnitCodec
 
 TASKS = ["T1", "T2", "T3", "T4", "T5"]
 VERSION = 4  # bump when preparation changes, so old prepared data is not reused
@@ -124,7 +124,7 @@ def trim_silence(samples: np.ndarray) -> np.ndarray:
 
 
 def load_prepared(config: Config, folder: Path) -> Prepared:
-    from reference_model.tokenizer import load_tokenizer
+    from humdial_eval.reference_model.tokenizer import load_tokenizer
 
     dialogues, feature_ids, unit_ids = [], [], []
     for line in (folder / "ieat.jsonl").read_text(encoding="utf-8").splitlines():

@@ -25,13 +25,13 @@ from typing import Any
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from reference_model import checkpoint as ckpt
-from reference_model.config import Config, StageConfig
-from reference_model.dataset import SampleStream, TrainingSet
-from reference_model.distributed import Distributed, setup
-from reference_model.model import UnifiedSpeechLM
-from reference_model.packing import Packer
-from reference_model.prepare import Prepared, load_prepared, prepare
+from humdial_eval.reference_model import checkpoint as ckpt
+from humdial_eval.reference_model.config import Config, StageConfig
+from humdial_eval.reference_model.dataset import SampleStream, TrainingSet
+from humdial_eval.reference_model.distributed import Distributed, setup
+from humdial_eval.reference_model.model import UnifiedSpeechLM
+from humdial_eval.reference_model.packing import Packer
+from humdial_eval.reference_model.prepare import Prepared, load_prepared, prepare
 
 STATE_FILE = Path("state") / "latest.pt"
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from reference_model.config import UnitConfig
+from humdial_eval.reference_model.config import UnitConfig
 
 SAMPLE_RATE = 16000
 

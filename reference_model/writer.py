@@ -92,8 +92,8 @@ class ProfileWriter:
     """Writes through the first ``openai``-backend judge of a profile."""
 
     def __init__(self, spec: str, *, max_cause_chars: int = 80, max_reply_chars: int = 240) -> None:
-        from judges.llm.openai_backend import OpenAITransport
-        from judges.llm.settings import parse_settings, resolve_api_key
+        from humdial_eval.judges.llm.openai_backend import OpenAITransport
+        from humdial_eval.judges.llm.settings import parse_settings, resolve_api_key
 
         profiles = [p for p in load_profiles(spec) if p.backend == "openai"]
         if not profiles:
@@ -120,7 +120,7 @@ class ProfileWriter:
             await self.transport.aclose()
 
     async def _one(self, request: WriteRequest, index: int, gate: asyncio.Semaphore) -> Written | None:
-        from judges.llm.retry import CallError
+        from humdial_eval.judges.llm.retry import CallError
 
         prompt = writing_prompt(request)
         seed = None if self.settings.seed is None else self.settings.seed + index

@@ -20,7 +20,7 @@ from humdial_eval.items import ContextTurn, EvalItem
 from humdial_eval.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, ItemResult
 from humdial_eval.rubric import Rubric
 from humdial_eval.task import MissingResponse, Task
-from tasks.classification import classification_metrics
+from humdial_eval.tasks.classification import classification_metrics
 
 TARGET_FIELD = "target_emotion"
 RECOGNISED = "recognised_emotion"

@@ -8,7 +8,7 @@ emotion named in ``response_text`` when it names exactly one (any spelling the h
 English words or Chinese terms), which is weaker: negations ("not angry") are not understood.
 
 Scoring is a comparison with gold, so no judge is needed; metrics per language and per split:
-accuracy, macro-F1, confusion matrix (see :mod:`tasks.classification`).
+accuracy, macro-F1, confusion matrix (see :mod:`humdial_eval.tasks.classification`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from humdial_eval.items import ContextTurn, EvalItem
 from humdial_eval.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, ItemResult
 from humdial_eval.rubric import Rubric
 from humdial_eval.task import MissingResponse, Task
-from tasks.classification import classification_metrics
+from humdial_eval.tasks.classification import classification_metrics
 
 PREDICTION_FIELD = "predicted_emotion"
 TEXT_EMOTION_FIELD = "text_emotion"

@@ -191,9 +191,9 @@ def test_special_file_as_profile_ratings_or_run_items(tmp_path: Path, kind: str)
     from humdial_eval.human.ratings import read_csv_text
     from humdial_eval.issues import IssueLog
     from humdial_eval.profiles import ProfileError, load_profiles
-    import leaderboards
-    from leaderboards.definition import load_definition
-    from leaderboards.runs import read_items
+    from humdial_eval import leaderboards
+    from humdial_eval.leaderboards.definition import load_definition
+    from humdial_eval.leaderboards.runs import read_items
 
     special = tmp_path / "special"
     make_special(special, kind)
@@ -233,7 +233,7 @@ def finishes_within(function: Any, seconds: float) -> Any:
 
 def test_a_120_kb_repetitive_reply_is_judged_in_linear_time() -> None:
     """A hang guard, not a speed goal: before the fix, 400 KB took minutes (quadratic); now about a second."""
-    from judges.offline_rubric.text_features import find_emotions
+    from humdial_eval.judges.offline_rubric.text_features import find_emotions
 
     mentions = finishes_within(lambda: find_emotions("sad " * 100_000, "en"), 30)
     assert len(mentions) == 100_000
@@ -242,11 +242,11 @@ def test_a_120_kb_repetitive_reply_is_judged_in_linear_time() -> None:
 def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
-    import judges.offline_rubric.dimensions as dimensions
+    import humdial_eval.judges.offline_rubric.dimensions as dimensions
     from humdial_eval import registry
     from humdial_eval.items import EvalItem
-    from judges.offline_rubric import OfflineRubricJudge
-    from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
+    from humdial_eval.judges.offline_rubric import OfflineRubricJudge
+    from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
     task = registry.task_class("T1")({})
     item = EvalItem(task="T1", language="en", dialogue_id="d", turn_id=3, context=(), question="How do I feel?",

@@ -5,8 +5,8 @@ opts in with ``score_dimensions: true``."""
 
 from __future__ import annotations
 
-from judges.acoustic.consistency_judge import AsrConsistencyJudge
-from judges.acoustic.emotion_judge import Emotion2vecJudge
-from judges.acoustic.prosody_judge import ProsodyJudge
+from humdial_eval.judges.acoustic.consistency_judge import AsrConsistencyJudge
+from humdial_eval.judges.acoustic.emotion_judge import Emotion2vecJudge
+from humdial_eval.judges.acoustic.prosody_judge import ProsodyJudge
 
 __all__ = ["AsrConsistencyJudge", "Emotion2vecJudge", "ProsodyJudge"]

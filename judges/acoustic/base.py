@@ -22,7 +22,7 @@ from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment, file_sha256, item_fingerprint
 from humdial_eval.profiles import ProfileError
 from humdial_eval.task import Task
-from judges.acoustic.pool import AnalyserSpec, BatchPool, Job, Outcome
+from humdial_eval.judges.acoustic.pool import AnalyserSpec, BatchPool, Job, Outcome
 
 VERSION = "1"
 

@@ -14,9 +14,9 @@ from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judgment
 from humdial_eval.profiles import ProfileError
 from humdial_eval.task import Task
-from judges.acoustic.base import AcousticJudge, model_fingerprint, resolve_model
-from judges.acoustic.pool import Outcome
-from judges.acoustic.transcription import AsrSpec, error_rate
+from humdial_eval.judges.acoustic.base import AcousticJudge, model_fingerprint, resolve_model
+from humdial_eval.judges.acoustic.pool import Outcome
+from humdial_eval.judges.acoustic.transcription import AsrSpec, error_rate
 
 SKIP_NOTE = ("skipped: no ASR model configured (set HUMDIAL_ASR_DIR for the shipped profile, or model_dir / model "
              "in your own asr-consistency profile)")

@@ -3,7 +3,7 @@
 The model is loaded with ``funasr.AutoModel`` from a local folder (``config.yaml``, ``tokens.txt``,
 ``model.pt``) or from a model id the user's FunASR installation can resolve, always with
 ``disable_update=True``. Inference takes a batch of 16 kHz float32 arrays, sorted by length and run
-in padded passes of similar length (:mod:`judges.acoustic.emotion2vec_batch`; at most
+in padded passes of similar length (:mod:`humdial_eval.judges.acoustic.emotion2vec_batch`; at most
 ``max_batch_seconds`` of padded audio per pass) on an accelerator; on the CPU (and with
 ``max_batch_seconds: 0``) FunASR's own ``generate`` runs them one at a time, which measured faster there
 (:func:`default_batch_seconds`).
@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
-from judges.acoustic.emotion2vec_batch import BatchLimits, check_batching, forward_batch, plan_batches
-from judges.acoustic.emotion_map import map_distribution
-from judges.acoustic.pool import Job, Outcome
+from humdial_eval.judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
+from humdial_eval.judges.acoustic.emotion2vec_batch import BatchLimits, check_batching, forward_batch, plan_batches
+from humdial_eval.judges.acoustic.emotion_map import map_distribution
+from humdial_eval.judges.acoustic.pool import Job, Outcome
 
 MIN_SECONDS = 0.1
 

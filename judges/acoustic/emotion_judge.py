@@ -20,10 +20,10 @@ from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judgment
 from humdial_eval.profiles import ProfileError
 from humdial_eval.task import Task
-from judges.acoustic.base import AcousticJudge, _boolean, model_fingerprint, resolve_model
-from judges.acoustic.emotion2vec import Emotion2vecSpec
-from judges.acoustic.emotion_map import EmotionDistribution, EmpathyTargets, TargetsError, congruence_score
-from judges.acoustic.pool import Outcome
+from humdial_eval.judges.acoustic.base import AcousticJudge, _boolean, model_fingerprint, resolve_model
+from humdial_eval.judges.acoustic.emotion2vec import Emotion2vecSpec
+from humdial_eval.judges.acoustic.emotion_map import EmotionDistribution, EmpathyTargets, TargetsError, congruence_score
+from humdial_eval.judges.acoustic.pool import Outcome
 
 CONGRUENCE_DIMENSION = "vocal_empathy_congruence"
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
-from judges.acoustic.audio import SAMPLE_RATE, Audio
+from humdial_eval.judges.acoustic.audio import SAMPLE_RATE, Audio
 
 FRAME = 400  # 25 ms
 HOP = 160  # 10 ms

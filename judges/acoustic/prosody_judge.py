@@ -1,8 +1,8 @@
 """The ``prosody`` judge: timing, pitch, energy, rate and signal quality of the response audio.
 
 Needs no weights beyond silero-vad's bundled model. Reports the measures of
-:mod:`judges.acoustic.prosody` (never emotions). ``score_dimensions: true`` scores
-``audio_quality_naturalness`` (D3) with the transparent rule of :mod:`judges.acoustic.quality`:
+:mod:`humdial_eval.judges.acoustic.prosody` (never emotions). ``score_dimensions: true`` scores
+``audio_quality_naturalness`` (D3) with the transparent rule of :mod:`humdial_eval.judges.acoustic.quality`:
 an approximation, off by default.
 """
 
@@ -16,12 +16,12 @@ from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judgment
 from humdial_eval.profiles import ProfileError
 from humdial_eval.task import Task
-from judges.acoustic.audio import AudioError, load_audio
-from judges.acoustic.base import AcousticJudge
-from judges.acoustic.pool import Job, Outcome
-from judges.acoustic.prosody import ProsodySettings, measure_all
-from judges.acoustic.quality import QualityRule, quality_score
-from judges.acoustic.speech_activity import speech_segments
+from humdial_eval.judges.acoustic.audio import AudioError, load_audio
+from humdial_eval.judges.acoustic.base import AcousticJudge
+from humdial_eval.judges.acoustic.pool import Job, Outcome
+from humdial_eval.judges.acoustic.prosody import ProsodySettings, measure_all
+from humdial_eval.judges.acoustic.quality import QualityRule, quality_score
+from humdial_eval.judges.acoustic.speech_activity import speech_segments
 
 QUALITY_DIMENSION = "audio_quality_naturalness"
 

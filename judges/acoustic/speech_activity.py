@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from judges.acoustic.audio import SAMPLE_RATE
+from humdial_eval.judges.acoustic.audio import SAMPLE_RATE
 
 
 @cache

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
-from judges.acoustic.pool import Job, Outcome
+from humdial_eval.judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
+from humdial_eval.judges.acoustic.pool import Job, Outcome
 
 _TAGS = re.compile(r"<\|[^|>]*\|>")
 
@@ -40,7 +40,7 @@ class AsrSpec:
 
 class FunasrTranscriber:
     def __init__(self, model: str) -> None:
-        from judges.acoustic.emotion2vec import load_automodel
+        from humdial_eval.judges.acoustic.emotion2vec import load_automodel
 
         self.model = load_automodel(model)
 

@@ -6,8 +6,8 @@ profiles in ``judges/profiles/`` configure them. See docs/llm-judges.md.
 
 from __future__ import annotations
 
-from judges.llm.anthropic_backend import AnthropicJudge
-from judges.llm.base import LLMJudge
-from judges.llm.openai_backend import OpenAIJudge
+from humdial_eval.judges.llm.anthropic_backend import AnthropicJudge
+from humdial_eval.judges.llm.base import LLMJudge
+from humdial_eval.judges.llm.openai_backend import OpenAIJudge
 
 __all__ = ["AnthropicJudge", "LLMJudge", "OpenAIJudge"]

@@ -26,14 +26,14 @@ from humdial_eval.judgment import Judge, Judgment, item_fingerprint
 from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension
 from humdial_eval.task import Task
-from judges.llm import audio as audio_mod
-from judges.llm.audio import AudioError, AudioPayload
-from judges.llm.parsing import ParseError, parse_answer, parse_official
-from judges.llm.prompt_memo import PromptMemo, memo_beside
-from judges.llm.prompting import PromptLibrary, RenderedPrompt
-from judges.llm.reachability import Reachability, cannot_connect
-from judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
-from judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
+from humdial_eval.judges.llm import audio as audio_mod
+from humdial_eval.judges.llm.audio import AudioError, AudioPayload
+from humdial_eval.judges.llm.parsing import ParseError, parse_answer, parse_official
+from humdial_eval.judges.llm.prompt_memo import PromptMemo, memo_beside
+from humdial_eval.judges.llm.prompting import PromptLibrary, RenderedPrompt
+from humdial_eval.judges.llm.reachability import Reachability, cannot_connect
+from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
+from humdial_eval.judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 
 # A parse retry must not replay the same sampling: it moves the seed this far per attempt.
 PARSE_RETRY_SEED_STEP = 100_003
@@ -274,7 +274,7 @@ class LLMJudge(Judge):
             raise CallError(self._redact(str(error)), retryable=error.retryable, status=error.status) from None
 
     def keep_beside(self, store: Path) -> None:
-        """Remember prompt hashes beside the store (:mod:`judges.llm.prompt_memo`), written when the judge closes."""
+        """Remember prompt hashes beside the store (:mod:`humdial_eval.judges.llm.prompt_memo`), written when the judge closes."""
         if self._shared.prompt_memo is None:
             self._shared.prompt_memo = memo_beside(store)
 

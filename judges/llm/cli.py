@@ -9,8 +9,8 @@ from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import ProfileError, build_judges
 from humdial_eval.registry import PluginError
 from humdial_eval.terminal import json_line, printable
-from judges.llm.base import LLMJudge
-from judges.llm.probe import ProbeReport, probe
+from humdial_eval.judges.llm.base import LLMJudge
+from humdial_eval.judges.llm.probe import ProbeReport, probe
 
 _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 

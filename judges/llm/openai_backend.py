@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from humdial_eval.profiles import ProfileError
-from judges.llm.audio import AudioPayload
-from judges.llm.base import LLMJudge, Reply, Transport
-from judges.llm.sdk_transport import SdkTransport
-from judges.llm.settings import LLMSettings
+from humdial_eval.judges.llm.audio import AudioPayload
+from humdial_eval.judges.llm.base import LLMJudge, Reply, Transport
+from humdial_eval.judges.llm.sdk_transport import SdkTransport
+from humdial_eval.judges.llm.settings import LLMSettings
 
 VENDOR = "https://api.openai.com/v1"
 

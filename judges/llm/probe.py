@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 from humdial_eval import registry
 from humdial_eval.task import Task
-from judges.llm.audio import tone
-from judges.llm.base import LLMJudge, Reply
-from judges.llm.parsing import ParseError, parse_answer
-from judges.llm.retry import CallError
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.audio import tone
+from humdial_eval.judges.llm.base import LLMJudge, Reply
+from humdial_eval.judges.llm.parsing import ParseError, parse_answer
+from humdial_eval.judges.llm.retry import CallError
+from humdial_eval.judges.llm.samples import sample_item
 
 # Two seconds of audio cost tens of tokens in audio-capable models (Qwen3-Omni: about 25 per second);
 # fewer than this many extra prompt tokens means the audio did not reach the model.

@@ -94,7 +94,7 @@ def code_salt(modules: frozenset[str]) -> bytes | None:
     that builds them (``prompting``) and of the modules defining the values' classes (their properties and
     methods), and the engine's versions. None when a module has no source file to read (it could change
     unseen): such items are not memoised."""
-    from judges.llm import prompting
+    from humdial_eval.judges.llm import prompting
 
     digest = hashlib.sha256(f"{SCHEMA}|{sys.version}|jinja2={jinja2.__version__}".encode())
     digest.update(_source(prompting.__file__))

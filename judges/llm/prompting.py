@@ -32,8 +32,8 @@ from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension, Scale
 from humdial_eval.template_cache import compile_template
 from humdial_eval.task import Task
-from judges.llm.prompt_memo import PromptMemo
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.prompt_memo import PromptMemo
+from humdial_eval.judges.llm.samples import sample_item
 
 _VERSION_LINE = re.compile(r"\{#-?\s*prompt_version:\s*([A-Za-z0-9_.-]+)\s*-?#\}")
 # A template may say where the T3 recording goes: before its text (the default, as humdial-v1 sends it)
@@ -119,7 +119,7 @@ class PromptLibrary:
         return self._templates.get(task_id)
 
     def memo_key(self, task: Task, item: EvalItem, dimensions: Sequence[Dimension], *, audio_attached: bool) -> str | None:
-        """The key under which the prompt ``render`` would make is remembered (:mod:`judges.llm.prompt_memo`):
+        """The key under which the prompt ``render`` would make is remembered (:mod:`humdial_eval.judges.llm.prompt_memo`):
         the template's hash and every value the template is given; None when there is no template or a value
         cannot be keyed."""
         template = self._templates.get(task.id)

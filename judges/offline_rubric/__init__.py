@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 from pathlib import Path
@@ -10,18 +11,35 @@ from typing import Any
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judge, Judgment
 from humdial_eval.task import Task
-from judges.offline_rubric.dimensions import SCORERS
-from judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
+from humdial_eval.judges.offline_rubric.dimensions import SCORERS
+from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
 VERSION = "1"
 
 
 def _logic_fingerprint() -> str:
-    """A hash of the judge's own source: editing a word list or a rule must not reuse old cached scores."""
+    """A hash of the judge's own code: editing a word list or a rule must not reuse old cached scores.
+
+    The syntax tree is hashed without import statements and docstrings, so moving a module or
+    rewording a comment (which change no score) keeps the cached judgments."""
     digest = hashlib.sha256()
     for name in ("dimensions.py", "lexicon.py", "text_features.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
+        tree = ast.parse((Path(__file__).parent / name).read_text(encoding="utf-8"))
+        digest.update(ast.dump(_without_imports_and_docstrings(tree)).encode())
     return digest.hexdigest()[:16]
+
+
+def _without_imports_and_docstrings(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        kept = [child for child in body if not isinstance(child, (ast.Import, ast.ImportFrom))]
+        if kept and isinstance(kept[0], ast.Expr) and isinstance(kept[0].value, ast.Constant) \
+                and isinstance(kept[0].value.value, str):
+            kept = kept[1:]
+        node.body = kept or [ast.Pass()]
+    return tree
 
 
 LOGIC = _logic_fingerprint()

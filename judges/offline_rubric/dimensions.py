@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from humdial_eval.items import EvalItem
-from judges.offline_rubric import lexicon as lx
-from judges.offline_rubric.text_features import (
+from humdial_eval.judges.offline_rubric import lexicon as lx
+from humdial_eval.judges.offline_rubric.text_features import (
     collapse,
     content_units,
     emotion_sequence,

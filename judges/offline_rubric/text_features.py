@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from judges.offline_rubric.lexicon import EMOTION_WORDS, NEGATIONS, STOP_CHARS_ZH, STOPWORDS_EN
+from humdial_eval.judges.offline_rubric.lexicon import EMOTION_WORDS, NEGATIONS, STOP_CHARS_ZH, STOPWORDS_EN
 
 # The offline judge reads at most this many characters of a reply (about 700 English words, minutes of
 # speech; a spoken reply is far shorter). Every judge gets at most humdial_eval.loading.MAX_JUDGED_CHARS.

@@ -18,8 +18,8 @@ import numpy as np
 import soundfile
 
 from humdial_eval import layout
-from reference_model.synthetic.scripts import draw_dialogue
-from reference_model.synthetic.voice import SAMPLE_RATE, Speaker, Style, Voice
+from humdial_eval.reference_model.synthetic.scripts import draw_dialogue
+from humdial_eval.reference_model.synthetic.voice import SAMPLE_RATE, Speaker, Style, Voice
 
 TASKS = ("T1", "T2", "T3")
 SPLITS = ("train", "test")
@@ -88,7 +88,7 @@ def generate_dataset(
                     summary.dialogues[split] += 1
                     summary.turns[split] += len(turns)
                 if writer is not None and split == "train" and lines:
-                    from reference_model.writer import attach
+                    from humdial_eval.reference_model.writer import attach
 
                     summary.written += attach(lines, language, task, writer)
                     summary.asked += sum(len(record["turns"]) for record in lines)

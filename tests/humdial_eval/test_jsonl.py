@@ -47,10 +47,10 @@ def test_unreadable_files_are_one_issue(tmp_path: Path, make: str) -> None:
 
 
 def test_run_folder_readers_share_the_codes(tmp_path: Path) -> None:
-    import leaderboards
+    from humdial_eval import leaderboards
     from humdial_eval.agreement.runs import read_run as agreement_run
-    from leaderboards.definition import load_definition
-    from leaderboards.runs import read_items
+    from humdial_eval.leaderboards.definition import load_definition
+    from humdial_eval.leaderboards.runs import read_items
 
     run = tmp_path / "run"
     run.mkdir()

@@ -12,9 +12,9 @@ from humdial_eval.judgment import Judge, Judgment
 from humdial_eval.results import ItemResult
 from humdial_eval.scoring import BootstrapSettings, summarise
 from humdial_eval.task import Task
-from tasks.empathy import EmpathyTask
-from tasks.reasoning import ReasoningTask
-from tasks.trajectory import TrajectoryTask
+from humdial_eval.tasks.empathy import EmpathyTask
+from humdial_eval.tasks.reasoning import ReasoningTask
+from humdial_eval.tasks.trajectory import TrajectoryTask
 
 TASKS: list[Task] = [TrajectoryTask(), ReasoningTask(), EmpathyTask()]
 FAST = BootstrapSettings(resamples=200)

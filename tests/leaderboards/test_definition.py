@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from humdial_eval.issues import IssueLog
-from leaderboards.definition import load_definition, resolve_definition_dir
-from leaderboards.entries import read_scores_csv
+from humdial_eval.leaderboards.definition import load_definition, resolve_definition_dir
+from humdial_eval.leaderboards.entries import read_scores_csv
 from tests.leaderboards.helpers import toy_rows, write_definition
 
 REPO = Path(__file__).resolve().parents[2]

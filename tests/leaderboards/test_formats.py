@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from leaderboards.formats import csv_safe, latex_escape, markdown_escape
+from humdial_eval.leaderboards.formats import csv_safe, latex_escape, markdown_escape
 from tests.leaderboards.helpers import read_board, toy_rows, write_definition
 
 SCRIPT = "<script>alert(1)</script>"

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from humdial_eval.issues import IssueLog
-from leaderboards.definition import load_definition
-from leaderboards.entries import read_scores_csv
-from leaderboards.standings import Leaderboard, build_leaderboard
+from humdial_eval.leaderboards.definition import load_definition
+from humdial_eval.leaderboards.entries import read_scores_csv
+from humdial_eval.leaderboards.standings import Leaderboard, build_leaderboard
 from tests.leaderboards.helpers import toy_rows, write_definition
 
 

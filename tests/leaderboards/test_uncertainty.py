@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from humdial_eval.issues import IssueLog
-from leaderboards.definition import load_definition
-from leaderboards.entries import TeamEntry, read_scores_csv
-from leaderboards.runs import read_run
-from leaderboards.standings import Leaderboard, build_leaderboard
-from leaderboards.uncertainty import add_uncertainty
+from humdial_eval.leaderboards.definition import load_definition
+from humdial_eval.leaderboards.entries import TeamEntry, read_scores_csv
+from humdial_eval.leaderboards.runs import read_run
+from humdial_eval.leaderboards.standings import Leaderboard, build_leaderboard
+from humdial_eval.leaderboards.uncertainty import add_uncertainty
 from tests.leaderboards.helpers import toy_rows, write_definition, write_run
 
 STRATA = [("zh", "TA"), ("zh", "TB"), ("en", "TA"), ("en", "TB")]

@@ -167,7 +167,7 @@ def test_an_out_folder_of_other_settings_or_a_foreign_submission_is_refused(
     assert "other model settings" in capsys.readouterr().err
     asked = sum(server.asked.values())
     assert _generate(other, goldset, out, "--fresh") == 0 and sum(server.asked.values()) == asked + 19
-    from models.journal import _exclusive
+    from humdial_eval.models.journal import _exclusive
 
     running = _exclusive(out / "generation" / "journal.lock")  # as a run generating into this folder holds it
     assert _generate(other, goldset, out) == 1
@@ -224,12 +224,12 @@ def test_the_supplementary_tasks_are_generated_too_and_t5_is_spoken(tmp_path: Pa
 
 def test_an_interrupted_generate_says_its_turns_are_kept(monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    import models.cli
+    from humdial_eval.models import cli as models_cli
 
     def interrupted(args: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(models.cli, "run_generate", interrupted)
+    monkeypatch.setattr(models_cli, "run_generate", interrupted)
     assert main(["generate", "--model", "m", "--testset", "t", "--out", "o"]) == 130
     err = capsys.readouterr().err
     assert "journal" in err and "store" not in err

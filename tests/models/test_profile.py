@@ -8,8 +8,8 @@ import pytest
 
 from humdial_eval.cli.main import main
 from humdial_eval.profiles import ProfileError
-from models.openai_backend import OpenAIModel
-from models.profile import build_backend, load_model_profile, profile_dirs
+from humdial_eval.models.openai_backend import OpenAIModel
+from humdial_eval.models.profile import build_backend, load_model_profile, profile_dirs
 from tests.models.audio_server import AudioModelServer
 from tests.models.conftest import GoldSet, write_profile
 

@@ -16,10 +16,10 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A tiny trained reference model (the reference-model tests' tiny config) and its held-out test split."""
-    from reference_model.config import config_from_dict
-    from reference_model.synthetic.generate import generate_dataset
-    from reference_model.synthetic.voice import NumpyVoice
-    from reference_model.training import train
+    from humdial_eval.reference_model.config import config_from_dict
+    from humdial_eval.reference_model.synthetic.generate import generate_dataset
+    from humdial_eval.reference_model.synthetic.voice import NumpyVoice
+    from humdial_eval.reference_model.training import train
     from tests.reference_model.conftest import tiny_dict
 
     torch.set_num_threads(1)

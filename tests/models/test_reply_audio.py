@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from models.reply_audio import ReplyAudioError, decode
+from humdial_eval.models.reply_audio import ReplyAudioError, decode
 from tests.models.audio_server import wav_bytes
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from humdial_eval.cli.main import main
-from models.journal import Journal, JournalError, TurnRecord
+from humdial_eval.models.journal import Journal, JournalError, TurnRecord
 from tests.models.audio_server import AudioModelServer, Fault
 from tests.models.conftest import GoldSet, write_profile
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import torch
 
-from reference_model.config import Config, config_from_dict
-from reference_model.synthetic.generate import generate_dataset
-from reference_model.synthetic.voice import NumpyVoice
+from humdial_eval.reference_model.config import Config, config_from_dict
+from humdial_eval.reference_model.synthetic.generate import generate_dataset
+from humdial_eval.reference_model.synthetic.voice import NumpyVoice
 
 TINY: dict[str, Any] = {
     "name": "test",
@@ -74,7 +74,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def prepared_folder(tmp_path_factory: pytest.TempPathFactory, tiny_config: Config, dataset: Path) -> Path:
-    from reference_model.prepare import prepare
+    from humdial_eval.reference_model.prepare import prepare
 
     folder = tmp_path_factory.mktemp("prepared") / "prepared"
     prepare(tiny_config, dataset / "train", folder, log=lambda m: None)
@@ -91,7 +91,7 @@ def fresh_run(tmp_path: Path, prepared_folder: Path) -> Path:
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory, tiny_config: Config, dataset: Path, prepared_folder: Path) -> Path:
     """A checkpoint after both (tiny) stages."""
-    from reference_model.training import train
+    from humdial_eval.reference_model.training import train
 
     out = fresh_run(tmp_path_factory.mktemp("trained"), prepared_folder)
     train(tiny_config, dataset / "train", out, log=lambda m: None)

@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from reference_model import attributes as attrs
-from reference_model.synthetic.voice import AGES, GENDERS, VOICES, NumpyVoice, Speaker, Style
+from humdial_eval.reference_model import attributes as attrs
+from humdial_eval.reference_model.synthetic.voice import AGES, GENDERS, VOICES, NumpyVoice, Speaker, Style
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from humdial_eval.dialogue import Dialogue, Turn
-from reference_model.completers import openai_compatible
-from reference_model.ieat import LLMCauseWriter
+from humdial_eval.reference_model.completers import openai_compatible
+from humdial_eval.reference_model.ieat import LLMCauseWriter
 
 
 class ChatServer(BaseHTTPRequestHandler):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from reference_model.cli import CONFIG_DIR
-from reference_model.config import ConfigError, config_from_dict, load_config
+from humdial_eval.reference_model.cli import CONFIG_DIR
+from humdial_eval.reference_model.config import ConfigError, config_from_dict, load_config
 
 from .conftest import tiny_dict
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from reference_model.config import FeatureConfig
-from reference_model.features import LogMel, load_audio, make_extractor
+from humdial_eval.reference_model.config import FeatureConfig
+from humdial_eval.reference_model.features import LogMel, load_audio, make_extractor
 
 
 def test_log_mel_frames_and_loudness_is_kept() -> None:

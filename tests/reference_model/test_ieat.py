@@ -7,8 +7,8 @@ import pytest
 
 from humdial_eval.dialogue import Dialogue, DialogueFile, TestSet, Turn
 from humdial_eval.emotions import EMOTIONS, normalise_emotion
-from reference_model import phrasebook as pb
-from reference_model.ieat import LLMCauseWriter, TemplateCauseWriter, build_ieat, cause_prompt, main_clause
+from humdial_eval.reference_model import phrasebook as pb
+from humdial_eval.reference_model.ieat import LLMCauseWriter, TemplateCauseWriter, build_ieat, cause_prompt, main_clause
 
 
 def dialogue(task: str, turns: list[tuple[str, str]], language: str = "en", dialogue_id: str = "d1") -> Dialogue:

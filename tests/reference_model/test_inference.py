@@ -8,9 +8,9 @@ import soundfile
 from humdial_eval.cli.main import main
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import load_submission, load_testset
-from reference_model.checkpoint import load_bundle
-from reference_model.evaluation import evaluate
-from reference_model.inference import read_testset
+from humdial_eval.reference_model.checkpoint import load_bundle
+from humdial_eval.reference_model.evaluation import evaluate
+from humdial_eval.reference_model.inference import read_testset
 
 
 def test_infer_writes_a_submission_that_validates_and_scores(tmp_path: Path, trained: Path, dataset: Path, capsys) -> None:
@@ -65,7 +65,7 @@ def test_evaluate_reports_accuracy_against_chance_and_consistency(trained: Path,
 
 
 def test_heads_accuracy_reads_each_class_index_in_its_own_value_list() -> None:
-    from reference_model.evaluation import heads_accuracy
+    from humdial_eval.reference_model.evaluation import heads_accuracy
 
     # HEARD order: emotion, speaking_rate, pitch_level, energy, gender, age_range
     heard = [[2, 0, 0, 0, 1, 0], [2, 2, 0, 0, 0, 0]]
@@ -77,7 +77,7 @@ def test_heads_accuracy_reads_each_class_index_in_its_own_value_list() -> None:
 
 
 def test_attribute_accuracy_counts_unstated_values_as_wrong_and_chance_as_the_majority() -> None:
-    from reference_model.evaluation import attribute_accuracy
+    from humdial_eval.reference_model.evaluation import attribute_accuracy
 
     gold = [{"gender": "male"}, {"gender": "male"}, {"gender": "male"}, {"gender": "female"}]
     said = [{"gender": "male"}, {}, {"gender": "female"}, {"gender": "female"}]

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import torch
 
-from reference_model.dataset import TrainingSet
-from reference_model.losses import compute_losses
-from reference_model.model import UnifiedSpeechLM
-from reference_model.packing import Packer
-from reference_model.prepare import load_prepared
+from humdial_eval.reference_model.dataset import TrainingSet
+from humdial_eval.reference_model.losses import compute_losses
+from humdial_eval.reference_model.model import UnifiedSpeechLM
+from humdial_eval.reference_model.packing import Packer
+from humdial_eval.reference_model.prepare import load_prepared
 
 
 def setup(config, prepared_folder: Path) -> tuple[UnifiedSpeechLM, TrainingSet]:
@@ -50,8 +50,8 @@ def test_the_attribute_heads_hear_the_current_turn_and_train_the_listening_modul
     tiny_config, prepared_folder: Path
 ) -> None:
     from humdial_eval.emotions import EMOTIONS
-    from reference_model.attributes import ATTRIBUTES
-    from reference_model.packing import HEARD
+    from humdial_eval.reference_model.attributes import ATTRIBUTES
+    from humdial_eval.reference_model.packing import HEARD
 
     model, data = setup(tiny_config, prepared_folder)
     indices = [0, 1, 2, 3]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_model import tokenizer as tk
-from reference_model.config import DataConfig
-from reference_model.packing import IGNORE, Packer, TurnView, collate
-from reference_model.tokenizer import CharTokenizer
+from humdial_eval.reference_model import tokenizer as tk
+from humdial_eval.reference_model.config import DataConfig
+from humdial_eval.reference_model.packing import IGNORE, Packer, TurnView, collate
+from humdial_eval.reference_model.tokenizer import CharTokenizer
 
 TOK = CharTokenizer.train(["abcdefghijklmnopqrstuvwxyz .?!"])
 FRAMES = {0: 8, 1: 12, 2: 4}
@@ -81,7 +81,7 @@ def test_generation_keeps_room_for_the_answer_so_it_sees_no_more_history_than_tr
 def test_the_reserve_must_leave_room_for_the_prompt() -> None:
     import pytest
 
-    from reference_model.config import ConfigError, config_from_dict
+    from humdial_eval.reference_model.config import ConfigError, config_from_dict
 
     from tests.reference_model.conftest import tiny_dict
 

@@ -10,9 +10,9 @@ import soundfile
 
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import load_testset
-from reference_model.synthetic.generate import generate_dataset
-from reference_model.synthetic.scripts import draw_dialogue
-from reference_model.synthetic.voice import ASSISTANT, EspeakVoice, NumpyVoice, Speaker, syllabify
+from humdial_eval.reference_model.synthetic.generate import generate_dataset
+from humdial_eval.reference_model.synthetic.scripts import draw_dialogue
+from humdial_eval.reference_model.synthetic.voice import ASSISTANT, EspeakVoice, NumpyVoice, Speaker, syllabify
 
 
 def test_the_data_set_loads_cleanly_in_the_official_layout(dataset: Path) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_model.tokenizer import SPECIAL_TOKENS, THINK, CharTokenizer, load_tokenizer
+from humdial_eval.reference_model.tokenizer import SPECIAL_TOKENS, THINK, CharTokenizer, load_tokenizer
 
 
 def test_round_trip_with_byte_fallback_for_unseen_characters(tmp_path: Path) -> None:

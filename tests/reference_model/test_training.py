@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference_model.checkpoint import load_bundle
-from reference_model.config import config_from_dict
-from reference_model.model import UnifiedSpeechLM
-from reference_model.training import TrainingError, train
+from humdial_eval.reference_model.checkpoint import load_bundle
+from humdial_eval.reference_model.config import config_from_dict
+from humdial_eval.reference_model.model import UnifiedSpeechLM
+from humdial_eval.reference_model.training import TrainingError, train
 
 from .conftest import fresh_run, tiny_dict
 

@@ -6,8 +6,8 @@ import types
 import numpy as np
 import pytest
 
-from reference_model.config import UnitConfig
-from reference_model.units import GriffinLimVocoder, UnitCodec, load_vocoder
+from humdial_eval.reference_model.config import UnitConfig
+from humdial_eval.reference_model.units import GriffinLimVocoder, UnitCodec, load_vocoder
 
 
 def tone(freq: float, seconds: float = 1.0, amp: float = 0.5) -> np.ndarray:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from reference_model.synthetic.generate import generate_dataset
-from reference_model.synthetic.voice import NumpyVoice
-from reference_model.writer import ProfileWriter, WriteRequest, WriterError, parse_written, writing_prompt
+from humdial_eval.reference_model.synthetic.generate import generate_dataset
+from humdial_eval.reference_model.synthetic.voice import NumpyVoice
+from humdial_eval.reference_model.writer import ProfileWriter, WriteRequest, WriterError, parse_written, writing_prompt
 from tests.judges.llm.fake_server import Call, FakeJudgeServer, Scripted
 
 
@@ -42,7 +42,7 @@ def test_written_causes_and_replies_land_on_their_turns_and_reach_the_thinking(t
 
     from humdial_eval.issues import IssueLog
     from humdial_eval.loading import load_testset
-    from reference_model.ieat import TemplateCauseWriter, build_ieat
+    from humdial_eval.reference_model.ieat import TemplateCauseWriter, build_ieat
 
     testset = load_testset(tmp_path / "d/train", IssueLog(root=tmp_path / "d/train"), tasks=["T3"])
     turn = build_ieat(testset, TemplateCauseWriter())[0].turns[0]

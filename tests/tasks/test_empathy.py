@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from humdial_eval.dialogue import Dialogue, Turn
-from tasks.empathy import EmpathyTask, last_non_neutral, second_non_neutral
+from humdial_eval.tasks.empathy import EmpathyTask, last_non_neutral, second_non_neutral
 
 
 def dialogue(*emotions: str | None) -> Dialogue:

@@ -16,7 +16,7 @@ def test_loading_every_task_plugin_does_not_import_sklearn() -> None:
         "from humdial_eval import registry\n"
         "for name in ('T1', 'T2', 'T3', 'T4', 'T5'):\n"
         "    registry.task_class(name)\n"
-        "from judges.llm.prompting import PromptLibrary\n"
+        "from humdial_eval.judges.llm.prompting import PromptLibrary\n"
         "PromptLibrary('humdial-v1', {}, 'probe')\n"
         "print('sklearn' in sys.modules)\n"
     )
@@ -26,7 +26,7 @@ def test_loading_every_task_plugin_does_not_import_sklearn() -> None:
 
 
 def test_the_metrics_still_work_once_asked_for() -> None:
-    from tasks.classification import classification_metrics
+    from humdial_eval.tasks.classification import classification_metrics
 
     metrics = classification_metrics(["happy", "sad", "sad"], ["happy", "sad", None])
     assert metrics["accuracy"] == round(2 / 3, 4) and metrics["unanswered"] == 1

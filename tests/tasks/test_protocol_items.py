@@ -5,9 +5,9 @@ from __future__ import annotations
 from humdial_eval.dialogue import Dialogue, Turn
 from humdial_eval.protocol import HUMDIAL, OFFICIAL
 from humdial_eval.task import MissingResponse, Skipped
-from tasks.empathy import EmpathyTask
-from tasks.reasoning import ReasoningTask
-from tasks.trajectory import TrajectoryTask
+from humdial_eval.tasks.empathy import EmpathyTask
+from humdial_eval.tasks.reasoning import ReasoningTask
+from humdial_eval.tasks.trajectory import TrajectoryTask
 
 
 def dialogue(task: str, *labels: str | None, reply: str = "A reply.") -> tuple[Dialogue, Dialogue]:

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from humdial_eval.cli.main import main
-from tasks.recognition import mentioned_emotions
+from humdial_eval.tasks.recognition import mentioned_emotions
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

@@ -15,7 +15,7 @@ from humdial_eval.cli.main import main, requested_command
 
 REPO = Path(__file__).resolve().parents[3]
 HEAVY = ("numpy", "scipy", "jinja2", "rich", "humdial_eval.cli.score_cmd", "humdial_eval.validate",
-         "leaderboards.cli", "judges.llm", "reference_model.cli", "humdial_eval.agreement.cli")
+         "humdial_eval.leaderboards.cli", "humdial_eval.judges.llm", "humdial_eval.reference_model.cli", "humdial_eval.agreement.cli")
 
 
 def imported_after(code: str) -> set[str]:
@@ -38,7 +38,7 @@ def test_a_command_imports_what_it_needs_and_no_other_command() -> None:
             "build_parser(['validate', 'x', '--testset', 'y']).parse_args(['validate', 'x', '--testset', 'y'])")
     loaded = imported_after(code)
     assert "humdial_eval.validate" in loaded
-    assert not loaded & {"humdial_eval.cli.score_cmd", "leaderboards.cli", "judges.llm", "scipy", "reference_model.cli"}
+    assert not loaded & {"humdial_eval.cli.score_cmd", "humdial_eval.leaderboards.cli", "humdial_eval.judges.llm", "scipy", "humdial_eval.reference_model.cli"}
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
+from humdial_eval.judges.acoustic.audio import SAMPLE_RATE, AudioError, load_audio
 from tests.judges.acoustic.signals import tone, write_wav
 
 

@@ -10,9 +10,9 @@ import pytest
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judgment
 from humdial_eval.profiles import ProfileError, build_judges
-from judges.acoustic import AsrConsistencyJudge
-from judges.acoustic.transcription import error_rate, normalise_text
-from tasks.empathy import EmpathyTask
+from humdial_eval.judges.acoustic import AsrConsistencyJudge
+from humdial_eval.judges.acoustic.transcription import error_rate, normalise_text
+from humdial_eval.tasks.empathy import EmpathyTask
 from tests.judges.acoustic.signals import tone, write_wav
 
 SCRIPTED = "tests.judges.acoustic.scripted_asr:make_transcriber"

@@ -12,12 +12,12 @@ from humdial_eval.emotions import EMOTIONS
 from humdial_eval.items import EvalItem
 from humdial_eval.judgment import Judgment
 from humdial_eval.profiles import ProfileError
-from judges.acoustic import Emotion2vecJudge
-from judges.acoustic.emotion2vec import Emotion2vecSpec
-from judges.acoustic.emotion_map import EmpathyTargets, TargetsError, congruence_score, map_distribution
-from judges.acoustic.pool import Job
-from tasks.empathy import EmpathyTask
-from tasks.generation import GenerationTask
+from humdial_eval.judges.acoustic import Emotion2vecJudge
+from humdial_eval.judges.acoustic.emotion2vec import Emotion2vecSpec
+from humdial_eval.judges.acoustic.emotion_map import EmpathyTargets, TargetsError, congruence_score, map_distribution
+from humdial_eval.judges.acoustic.pool import Job
+from humdial_eval.tasks.empathy import EmpathyTask
+from humdial_eval.tasks.generation import GenerationTask
 from tests.judges.acoustic.signals import EXAMPLE_SPEECH, silence, tone, write_wav
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judges.acoustic.emotion2vec import Emotion2vecSpec, load_automodel
-from judges.acoustic.emotion2vec_batch import (
+from humdial_eval.judges.acoustic.emotion2vec import Emotion2vecSpec, load_automodel
+from humdial_eval.judges.acoustic.emotion2vec_batch import (
     BatchLimits,
     check_batching,
     forward_batch,
     plan_batches,
     supports_batching,
 )
-from judges.acoustic.pool import Job, inference_only
+from humdial_eval.judges.acoustic.pool import Job, inference_only
 from tests.judges.acoustic.signals import EXAMPLE_SPEECH, glide, tone, write_wav
 from tests.judges.acoustic.tiny_models import build_emotion2vec
 
@@ -61,7 +61,7 @@ def test_padded_batch_equals_funasr_one_at_a_time(which: str, deep_model: object
 def test_without_the_positional_mask_padding_would_leak(deep_model: object, monkeypatch: pytest.MonkeyPatch) -> None:
     """The control: FunASR's own padded forward (no zeroing in the positional encoder) changes the
     padded recording's numbers, so the test above can tell a correct mask from a missing one."""
-    import judges.acoustic.emotion2vec_batch as batch_module
+    import humdial_eval.judges.acoustic.emotion2vec_batch as batch_module
 
     class Unmasked:
         def __init__(self, encoder: object, sample_padding: object) -> None: ...

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from judges.acoustic.pool import BatchPool, Job, Outcome, run_batch, threads_per_worker
+from humdial_eval.judges.acoustic.pool import BatchPool, Job, Outcome, run_batch, threads_per_worker
 
 
 @pytest.mark.parametrize("workers, cores, expected", [(1, 2, 2), (2, 2, 1), (4, 2, 1), (0, 8, 8), (3, 8, 2), (1, 1, 1)])

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from judges.acoustic.audio import Audio
-from judges.acoustic.prosody import ProsodySettings, measure_all, speech_timing
-from judges.acoustic.speech_activity import speech_segments
+from humdial_eval.judges.acoustic.audio import Audio
+from humdial_eval.judges.acoustic.prosody import ProsodySettings, measure_all, speech_timing
+from humdial_eval.judges.acoustic.speech_activity import speech_segments
 from tests.judges.acoustic.signals import EXAMPLE_SPEECH, RATE, glide, silence, tone
 
 SETTINGS = ProsodySettings()

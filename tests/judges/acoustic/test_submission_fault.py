@@ -8,7 +8,7 @@ from pathlib import Path
 
 from humdial_eval.profiles import build_judges
 from humdial_eval.registry import task_class
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.samples import sample_item
 
 
 def test_unusable_reply_audio_is_a_submission_fault(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from humdial_eval.judgment import Judgment
 from humdial_eval.profiles import build_judges
 from humdial_eval.registry import task_class
-from judges.llm.base import LLMJudge
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.base import LLMJudge
+from humdial_eval.judges.llm.samples import sample_item
 
 # Short timeouts and backoffs keep the failure-path tests fast; the logic under test is the same.
 FAST: dict[str, Any] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from humdial_eval.registry import task_class
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.samples import sample_item
 from tests.conftest import write_wav
 from tests.judges.llm.fake_server import FakeJudgeServer, Scripted
 from tests.judges.llm.helpers import judge_once, make_judge

@@ -14,7 +14,7 @@ import yaml
 from humdial_eval import file_digest
 from humdial_eval.audio_check import check_content
 from humdial_eval.registry import task_class
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.samples import sample_item
 from tests.judges.llm.helpers import FAST, make_judge
 
 REPLY = sample_item("T3").response_text

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from humdial_eval.registry import task_class
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.samples import sample_item
 from tests.conftest import write_wav
 from tests.judges.llm.fake_server import Call, FakeJudgeServer, Scripted, judge_like
 from tests.judges.llm.helpers import judge_once, make_judge
@@ -242,7 +242,7 @@ def test_the_connection_pool_is_sized_to_the_concurrency_and_reused(profile: Pro
 
 
 def test_a_reply_of_any_shape_is_read_without_a_crash() -> None:
-    from judges.llm.openai_backend import reply_from_json
+    from humdial_eval.judges.llm.openai_backend import reply_from_json
 
     good = reply_from_json({"model": "m", "choices": [{"message": {"content": "x"}, "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 3, "completion_tokens": 1}})

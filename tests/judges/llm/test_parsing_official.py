@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from humdial_eval.protocol import OFFICIAL_T1_T2, OFFICIAL_T3
-from judges.llm.parsing import ParseError, parse_answer, parse_official
-from tasks.empathy import RUBRIC as T3
-from tasks.trajectory import RUBRIC as T1
+from humdial_eval.judges.llm.parsing import ParseError, parse_answer, parse_official
+from humdial_eval.tasks.empathy import RUBRIC as T3
+from humdial_eval.tasks.trajectory import RUBRIC as T1
 
 T1_KEYS = list(T1.keys())
 T3_KEYS = list(T3.keys())

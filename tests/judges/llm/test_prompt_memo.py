@@ -11,10 +11,10 @@ import yaml
 
 from humdial_eval.registry import task_class
 from humdial_eval.rubric import Dimension
-from judges.llm import prompt_memo
-from judges.llm.base import LLMJudge
-from judges.llm.prompt_memo import PromptMemo
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm import prompt_memo
+from humdial_eval.judges.llm.base import LLMJudge
+from humdial_eval.judges.llm.prompt_memo import PromptMemo
+from humdial_eval.judges.llm.samples import sample_item
 from tests.conftest import Dataset
 from tests.judges.llm.fake_server import FakeJudgeServer
 from tests.judges.llm.helpers import FAST, make_judge

@@ -9,7 +9,7 @@ import yaml
 
 from humdial_eval.profiles import ProfileError, build_judges
 from humdial_eval.registry import task_class
-from judges.llm import AnthropicJudge, OpenAIJudge
+from humdial_eval.judges.llm import AnthropicJudge, OpenAIJudge
 
 SHIPPED = Path(__file__).resolve().parents[3] / "judges" / "profiles"
 

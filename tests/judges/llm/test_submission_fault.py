@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from judges.llm.samples import sample_item
+from humdial_eval.judges.llm.samples import sample_item
 from tests.judges.llm.fake_server import FakeJudgeServer, Scripted
 from tests.judges.llm.helpers import judge_once, make_judge
 

@@ -7,12 +7,12 @@ import asyncio
 import pytest
 
 from humdial_eval.items import ContextTurn, EvalItem
-from judges.offline_rubric import OfflineRubricJudge
-from judges.offline_rubric import dimensions as dims
-from judges.offline_rubric.text_features import emotion_sequence, find_emotions
-from tasks.empathy import EmpathyTask
-from tasks.reasoning import ReasoningTask
-from tasks.trajectory import TrajectoryTask
+from humdial_eval.judges.offline_rubric import OfflineRubricJudge
+from humdial_eval.judges.offline_rubric import dimensions as dims
+from humdial_eval.judges.offline_rubric.text_features import emotion_sequence, find_emotions
+from humdial_eval.tasks.empathy import EmpathyTask
+from humdial_eval.tasks.reasoning import ReasoningTask
+from humdial_eval.tasks.trajectory import TrajectoryTask
 
 EN_HISTORY = (
     ContextTurn(1, "I got the job offer at the design studio!", "happy"),
