@@ -40,7 +40,7 @@ from humdial_eval.profiles import build_judges  # noqa: E402
 from humdial_eval.registry import task_class  # noqa: E402
 from humdial_eval.runner import run_judging  # noqa: E402
 from humdial_eval.store import JudgmentStore  # noqa: E402
-from humdial_eval.validate import open_inputs  # noqa: E402
+from humdial_eval.validation import open_inputs  # noqa: E402
 from humdial_eval.judges.llm.base import Reply  # noqa: E402
 from humdial_eval.judges.llm.openai_backend import OpenAITransport  # noqa: E402
 from tests.judges.llm.fake_server import Call, judge_like  # noqa: E402

@@ -49,7 +49,7 @@ from humdial_eval.profiles import build_judges  # noqa: E402
 from humdial_eval.registry import task_class  # noqa: E402
 from humdial_eval.runner import run_judging  # noqa: E402
 from humdial_eval.store import JudgmentStore  # noqa: E402
-from humdial_eval.validate import open_inputs  # noqa: E402
+from humdial_eval.validation import open_inputs  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 GOAL_RATIO_AT_32 = 1.10

@@ -13,15 +13,11 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("score", "generate", "load_items", "load_summary", "Summary", "ValidationReport", "UserError")
+_API = ("validate", "score", "generate", "load_items", "load_summary", "Summary", "ValidationReport", "UserError",
+        "InvalidArgument")
 
 
 def __getattr__(name: str) -> Any:
-    if name == "validate":
-        # The name is also a submodule's; that module is callable and forwards to api.validate.
-        import importlib
-
-        return importlib.import_module("humdial_eval.validate")
     if name in _API:
         from humdial_eval import api
 
@@ -30,4 +26,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "validate", *_API])
+    return sorted([*globals(), *_API])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from importlib.util import find_spec
@@ -154,3 +154,22 @@ def _in_folders(folders: list[str], name: str) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def ranked_task_ids() -> tuple[str, ...]:
+    """The installed tasks that count in the final (``Task.ranked``), in id order: the default task list."""
+    return tuple(task_id for task_id, cls in task_classes().items() if getattr(cls, "ranked", False))
+
+
+def make_tasks(task_ids: Sequence[str] | None, protocol: Any) -> list[Any]:
+    """The task plugins ``task_ids`` (default: the ranked ones) made for ``protocol``; an unknown id or an
+    option a task refuses is a :class:`~humdial_eval.errors.UserError` naming it."""
+    from humdial_eval.errors import UserError
+
+    tasks = []
+    for task_id in task_ids if task_ids is not None else ranked_task_ids():
+        try:
+            tasks.append(task_class(task_id)(protocol.task_options()))
+        except (PluginError, ValueError) as exc:
+            raise UserError(str(exc)) from exc
+    return tasks

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from humdial_eval import run_folder
 from humdial_eval.results import ItemResult, write_items
 from humdial_eval.task import Task
 from humdial_eval.template_cache import CodeCache
@@ -42,10 +43,10 @@ def md_text(value: object, limit: int | None = ECHO_LIMIT) -> str:
 
 def write_outputs(out: Path, results: Sequence[ItemResult], summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    write_items(out / "items.jsonl", list(results))
-    (out / "summary.json").write_text(json_line(summary, indent=2) + "\n", encoding="utf-8")
-    _write_csv(out / "summary.csv", summary, tasks)
-    (out / "report.md").write_text(render_markdown(summary, tasks, results), encoding="utf-8")
+    write_items(out / run_folder.ITEMS_FILE, list(results))
+    (out / run_folder.SUMMARY_FILE).write_text(json_line(summary, indent=2) + "\n", encoding="utf-8")
+    _write_csv(out / run_folder.SUMMARY_CSV_FILE, summary, tasks)
+    (out / run_folder.REPORT_MD_FILE).write_text(render_markdown(summary, tasks, results), encoding="utf-8")
 
 
 def table_rows(summary: dict[str, Any], tasks: Sequence[Task]) -> list[dict[str, Any]]:

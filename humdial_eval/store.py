@@ -288,3 +288,11 @@ def _zombie(pid: int) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def default_cache_path() -> Path:
+    """The judgment store used when none is named: ``$HUMDIAL_EVAL_CACHE``, else the user's cache folder."""
+    base = os.environ.get("HUMDIAL_EVAL_CACHE")
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "humdial-eval" / "judgments.sqlite"

@@ -11,44 +11,28 @@ import math
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.inputfiles import InputFileError, read_regular_text
+from humdial_eval import run_folder
 from humdial_eval.issues import IssueLog
-from humdial_eval.jsonl import loads_strict, read_jsonl
+from humdial_eval.jsonl import read_jsonl
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
 from humdial_eval.leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
+from humdial_eval.run_folder import ITEMS_FILE, SUMMARY_FILE, SUMMARY_SCHEMA
 
-SUMMARY_FILE = "summary.json"
-ITEMS_FILE = "items.jsonl"
-SUMMARY_SCHEMA = "humdial-eval/summary/1"
-MAX_SUMMARY_BYTES = 16 * 1024 * 1024
 # summary.json may round its means; item means must agree with them to within half a unit of 2 decimals.
 AGREEMENT_TOLERANCE = 0.005 + 1e-9
 
 
 def read_run(run_dir: Path, definition: LeaderboardDefinition, issues: IssueLog,
              name: str | None = None) -> TeamEntry | None:
-    """One team from a run folder, named ``name`` or else by the summary's ``system`` field."""
-    summary_path = run_dir / SUMMARY_FILE
-    if not run_dir.is_dir():
-        issues.add("run_missing", "not a folder (expected the --out folder of `humdial-eval score`)", file=run_dir)
-        return None
+    """One team from a run folder (a `score` --out folder, or a `run` --out folder scored by one judge), named
+    ``name`` or else by the summary's ``system`` field."""
     try:
-        summary = loads_strict(read_regular_text(summary_path, max_bytes=MAX_SUMMARY_BYTES))
-    except FileNotFoundError:
-        issues.add("summary_missing", f"no {SUMMARY_FILE} in this folder", file=run_dir)
+        run_dir = run_folder.one_score_folder(run_dir)
+        summary = run_folder.read_summary(run_dir)
+    except run_folder.RunFolderError as exc:
+        issues.add(exc.code, exc.reason, file=exc.path, field=exc.field)
         return None
-    except InputFileError as exc:
-        issues.add(exc.code, exc.reason, file=summary_path)
-        return None
-    except OSError as exc:
-        issues.add("unreadable_file", f"cannot be read ({exc.strerror or exc})", file=summary_path)
-        return None
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        issues.add("summary_json", f"not valid JSON: {exc}", file=summary_path)
-        return None
-    if not isinstance(summary, dict):
-        issues.add("summary_json", "must be a JSON object", file=summary_path)
-        return None
+    summary_path = run_dir / SUMMARY_FILE
     before = len(issues.errors)
     if summary.get("schema", SUMMARY_SCHEMA) != SUMMARY_SCHEMA:
         issues.add("summary_schema", f"unsupported schema {summary.get('schema')!r}; expected {SUMMARY_SCHEMA!r}",
@@ -153,20 +137,12 @@ def _in_means(record: dict[str, Any]) -> bool:
 
 
 def _item_record(record: dict[str, Any], path: Path, line_no: int, issues: IssueLog) -> dict[str, Any] | None:
-    """The fields the board needs from one line (already a JSON object: see :func:`read_jsonl`)."""
-    for key in ("task", "language", "dialogue_id"):
-        if not isinstance(record.get(key), str) or not record[key]:
-            issues.add("items_field", f"field {key!r} must be a non-empty string", file=path, line=line_no, field=key)
-            return None
-    if record.get("status") not in {"ok", "failed", "skipped"}:
-        issues.add("items_field", f"field 'status' must be 'ok', 'failed' or 'skipped', got {record.get('status')!r}",
-                   file=path, line=line_no, field="status")
+    """The fields the board needs from one line, checked by the run folder's one parser."""
+    parsed = run_folder.parse_item(record, path, line_no, issues)
+    if parsed is None:
         return None
-    if record["status"] == "ok" and not isinstance(record.get("scores"), dict):
-        issues.add("items_field", "an ok judgment needs a 'scores' object", file=path, line=line_no, field="scores")
-        return None
-    record.setdefault("scores", {})
-    return record
+    return {"task": parsed.task, "language": parsed.language, "dialogue_id": parsed.dialogue_id,
+            "judge": parsed.judge, "status": parsed.status, "scores": parsed.scores, "flags": list(parsed.flags)}
 
 
 def _check_agreement(entry: TeamEntry, items_path: Path, issues: IssueLog) -> None:

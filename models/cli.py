@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from humdial_eval import layout
-from humdial_eval.cli.common import RANKED_TASKS, split_list
+from humdial_eval.cli.common import split_list, task_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import DEFAULT_PROFILE
+from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 
 
 def register_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,10 @@ def register_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cache", type=Path, help="judgment store (as for `score`)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the judgment store")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")
-    parser.add_argument("--t3-turn-rule", default="second_non_neutral", help="which T3 turn is evaluated (as for `score`)")
+    parser.add_argument("--t3-turn-rule", default=None, help="which T3 turn is evaluated (as for `score`)")
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                        help="scoring protocol for validation and scoring (as for `score`; default humdial)")
+    parser.add_argument("--no-language-rule", action="store_true", help="as for `score`")
     parser.set_defaults(func=run_run,
                         interrupt_note="finished turns and judgments are saved; the same command resumes")
 
@@ -36,7 +40,8 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, out_help: str) ->
     parser.add_argument("--model", required=True, help="model profile: a shipped name or a YAML path")
     parser.add_argument("--testset", type=Path, required=True, help="test set folder (HD-Track1-Test/ or its parent)")
     parser.add_argument("--out", type=Path, required=True, help=out_help)
-    parser.add_argument("--tasks", default=",".join(RANKED_TASKS), help="comma-separated task ids (default: T1,T2,T3)")
+    parser.add_argument("--tasks", default=None,
+                        help="comma-separated task ids (default: the ranked tasks of the installed plugins, T1,T2,T3)")
     parser.add_argument("--languages", default=",".join(layout.LANGUAGES), help="comma-separated languages (default: zh,en)")
     parser.add_argument("--concurrency", type=int, metavar="N", help="dialogues in flight (overrides the profile)")
     parser.add_argument("--limit", type=int, metavar="N",
@@ -53,29 +58,30 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from humdial_eval.cli import score_cmd, validate_cmd
+    from humdial_eval.cli.score_cmd import report_outcome
+    from humdial_eval.cli.validate_cmd import print_validation
+    from humdial_eval.pipeline import ScoreOptions, ValidateOptions, validate
 
+    try:
+        protocol = get_protocol(args.protocol, language_rule=not args.no_language_rule, t3_turn_rule=args.t3_turn_rule)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    tasks, languages = task_list(args), tuple(split_list(args.languages, "languages"))
     submission_dir = args.out / "submission"
     if _generate(args, submission_dir) is None:
         return EXIT_INVALID
-    common = ["--testset", str(args.testset), "--tasks", args.tasks, "--languages", args.languages,
-              "--t3-turn-rule", args.t3_turn_rule]
-    parser = argparse.ArgumentParser(prog="humdial-eval")
-    commands = parser.add_subparsers()
-    validate_cmd.register(commands)
-    score_cmd.register(commands)
     print("validating ...", file=sys.stderr)
-    valid = validate_cmd.run(parser.parse_args(["validate", str(submission_dir), *common])) == EXIT_OK
+    valid = print_validation(validate(ValidateOptions(submission_dir, args.testset, tasks, languages, protocol))) == EXIT_OK
     judges = args.judge or [DEFAULT_PROFILE]
     worst = EXIT_OK
     for judge, folder in zip(judges, _score_folders(judges)):
-        out = args.out / "scores" / folder
-        options = ["--judge", judge, "--out", str(out), "--bootstrap", str(args.bootstrap)]
-        options += ["--cache", str(args.cache)] if args.cache else []
-        options += ["--no-cache"] if args.no_cache else []
-        options += ["--no-progress"] if args.no_progress else []
         print(f"scoring with {judge} ...", file=sys.stderr)
-        code, _ = score_cmd.score(parser.parse_args(["score", str(submission_dir), *common, *options]))
+        options = ScoreOptions(
+            submission=submission_dir, testset=args.testset, out=args.out / "scores" / folder, judge=judge,
+            tasks=tasks, languages=languages, protocol=protocol, cache=args.cache, use_cache=not args.no_cache,
+            bootstrap=args.bootstrap, progress=not args.no_progress and sys.stderr.isatty(),
+        )
+        code, _ = report_outcome(options)
         worst = max(worst, code)
     if not valid:
         print("the generated submission has validation errors (failed turns are listed in "
@@ -102,7 +108,7 @@ def _generate(args: argparse.Namespace, out: Path) -> object | None:
 
     try:
         summary = generate_submission(
-            args.model, args.testset, out, tasks=split_list(args.tasks, "tasks"),
+            args.model, args.testset, out, tasks=task_list(args),
             languages=split_list(args.languages, "languages"), concurrency=args.concurrency, limit=args.limit,
             fresh=args.fresh, retry_failed=args.retry_failed, progress=not args.no_progress and sys.stderr.isatty(),
         )

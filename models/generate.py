@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from humdial_eval import layout
+from humdial_eval import layout, registry
 from humdial_eval.dialogue import TestSet
 from humdial_eval.loading import UnusableTestSet, load_testset_strictly
 from humdial_eval.profiles import ProfileError
@@ -20,11 +20,10 @@ from humdial_eval.models.profile import build_backend, load_model_profile
 from humdial_eval.models.runner import GenerationError, GenerationSummary, progress_bar, run_turn_model
 
 WORK_FOLDER = "generation"
-RANKED_TASKS = ("T1", "T2", "T3")
 
 
 def generate(
-    model: str | Path, testset: str | Path, out: str | Path, *, tasks: Sequence[str] = RANKED_TASKS,
+    model: str | Path, testset: str | Path, out: str | Path, *, tasks: Sequence[str] | None = None,
     languages: Sequence[str] = layout.LANGUAGES, concurrency: int | None = None, limit: int | None = None,
     fresh: bool = False, retry_failed: bool = False, progress: bool = False,
 ) -> Path:
@@ -40,7 +39,7 @@ def generate(
 
 
 def generate_submission(
-    model: str | Path, testset: str | Path, out: str | Path, *, tasks: Sequence[str] = RANKED_TASKS,
+    model: str | Path, testset: str | Path, out: str | Path, *, tasks: Sequence[str] | None = None,
     languages: Sequence[str] = layout.LANGUAGES, concurrency: int | None = None, limit: int | None = None,
     fresh: bool = False, retry_failed: bool = False, progress: bool = False,
 ) -> GenerationSummary:
@@ -51,6 +50,7 @@ def generate_submission(
     out = Path(out)
     root = out if out.name == layout.SUBMISSION_FOLDER else out / layout.SUBMISSION_FOLDER
     workdir = root.parent / WORK_FOLDER
+    tasks = tuple(tasks) if tasks is not None else registry.ranked_task_ids()
     profile = load_model_profile(model)
     backend = build_backend(profile)
     gold = read_testset(Path(testset), tasks, languages)

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from humdial_eval import run_folder
 from humdial_eval.archive import extracted
 from humdial_eval.issues import IssueLog
-from humdial_eval.inputfiles import read_regular_text
-from humdial_eval.jsonl import loads_strict, read_jsonl
+from humdial_eval.jsonl import read_jsonl
+from humdial_eval.run_folder import ITEMS_FILE, SUMMARY_FILE
 
-ITEMS_FILE = "items.jsonl"
-SUMMARY_FILE = "summary.json"
-MAX_SUMMARY_BYTES = 16 * 1024 * 1024
 RULE_FLAGS = ("language_rule", "missing_response")
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 
@@ -63,9 +61,12 @@ class RunFolder:
 
 
 def read_run(path: Path, label: str, issues: IssueLog) -> RunFolder | None:
-    """Read one run folder; ``None`` (with an error logged) when it has no readable items.jsonl."""
-    if not path.is_dir():
-        issues.add("not_a_run", "not a folder (expected the --out folder of `humdial-eval score`)", file=path)
+    """Read one run folder (a `score` --out folder, or a `run` --out folder scored by one judge); ``None`` (with
+    an error logged) when it has no readable items.jsonl."""
+    try:
+        path = run_folder.one_score_folder(path)
+    except run_folder.RunFolderError as exc:
+        issues.add(exc.code, exc.reason, file=exc.path)
         return None
     items = path / ITEMS_FILE
     if not (items.exists() or items.is_symlink()):  # anything else there is refused by the reader, by name
@@ -78,16 +79,13 @@ def read_run(path: Path, label: str, issues: IssueLog) -> RunFolder | None:
 
 
 def _read_summary(run: RunFolder, issues: IssueLog) -> None:
-    summary = run.path / SUMMARY_FILE
-    if not summary.is_file():
+    if not (run.path / SUMMARY_FILE).is_file():
         run.notes.append(f"{run.label}: no {SUMMARY_FILE}; the system is named after the folder ({run.system!r})")
         return
     try:
-        data = loads_strict(read_regular_text(summary, max_bytes=MAX_SUMMARY_BYTES))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        issues.warn("unreadable_summary", f"ignored ({exc}); the system is named after the folder", file=summary)
+        data = run_folder.read_summary(run.path)
+    except run_folder.RunFolderError as exc:
+        issues.warn("unreadable_summary", f"ignored ({exc.reason}); the system is named after the folder", file=exc.path)
         return
     system = data.get("system")
     if isinstance(system, str) and _NAME.fullmatch(system):
@@ -134,44 +132,23 @@ def _read_items(run: RunFolder, items: Path, issues: IssueLog) -> None:
 
 
 def _parse_row(record: dict[str, Any], items: Path, line_no: int, issues: IssueLog) -> JudgmentRow | str | None:
-    where: dict[str, Any] = {"file": items, "line": line_no}
-    text: dict[str, str] = {}
-    for key in ("task", "language", "dialogue_id", "judge"):
-        value = record.get(key)
-        if not isinstance(value, str) or not _NAME.fullmatch(value):
-            issues.add("invalid_field", f"{key} must be a non-empty string without control characters", field=key, **where)
-            return None
-        text[key] = value
-    status = record.get("status")
-    if status == "failed":
+    """An ``ok`` line as a row (its scores must be integers: agreement compares ratings on a scale), ``"failed"``
+    for a failed judgment, None for a skipped item or an unusable line (logged)."""
+    parsed = run_folder.parse_item(record, items, line_no, issues)
+    if parsed is None or parsed.status == "skipped":
+        return None
+    if parsed.status == "failed":
         return "failed"
-    if status != "ok":
-        issues.add("invalid_field", f"status must be 'ok' or 'failed', not {status!r}", field="status", **where)
-        return None
-    turn_id = record.get("turn_id")
-    if turn_id is not None and (not isinstance(turn_id, int) or isinstance(turn_id, bool)):
-        issues.add("invalid_field", "turn_id must be an integer", field="turn_id", **where)
-        return None
-    scores = record.get("scores")
-    if not isinstance(scores, dict):
-        issues.add("invalid_field", "scores must be an object of dimension -> integer", field="scores", **where)
-        return None
     clean: dict[str, int] = {}
-    for dimension, score in scores.items():
-        if not _NAME.fullmatch(dimension) or not _is_integral(score):
-            issues.add("invalid_score", f"score {score!r} is not an integer", field=f"scores.{dimension}"[:200], **where)
+    for dimension, score in parsed.scores.items():
+        if not _is_integral(score):
+            issues.add("invalid_score", f"score {score!r} is not an integer", field=f"scores.{dimension}"[:200],
+                       file=items, line=line_no)
             return None
         clean[dimension] = int(score)
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-    repeat = meta.get("repeat", 0)
-    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 0:
-        issues.add("invalid_field", "meta.repeat must be a non-negative integer", field="meta.repeat", **where)
-        return None
-    flags = record.get("flags") if isinstance(record.get("flags"), list) else []
     return JudgmentRow(
-        task=text["task"], language=text["language"], dialogue_id=text["dialogue_id"], turn_id=turn_id,
-        judge=text["judge"], scores=clean, repeat=repeat,
-        flags=tuple(str(f) for f in flags if isinstance(f, str)), line=line_no,
+        task=parsed.task, language=parsed.language, dialogue_id=parsed.dialogue_id, turn_id=parsed.turn_id,
+        judge=parsed.judge, scores=clean, repeat=parsed.repeat, flags=parsed.flags, line=line_no,
     )
 
 

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from humdial_eval.cli.errors import EXIT_OK, UserError
-from humdial_eval.cli.score_cmd import default_cache_path
+from humdial_eval.store import default_cache_path
 from humdial_eval.store import JudgmentStore, StoreError
 from humdial_eval.terminal import json_line, printable
 

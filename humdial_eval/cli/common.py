@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from humdial_eval import layout, registry
+from humdial_eval import layout
 from humdial_eval.cli.errors import UserError
-from humdial_eval.task import Task
-
-RANKED_TASKS = ("T1", "T2", "T3")
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submission", type=Path, help="submission folder (HD-Track1/ or its parent) or a .zip of it")
     parser.add_argument("--testset", type=Path, required=True, help="test set folder (HD-Track1-Test/ or its parent)")
-    parser.add_argument("--tasks", default=",".join(RANKED_TASKS), help="comma-separated task ids (default: T1,T2,T3)")
+    parser.add_argument("--tasks", default=None,
+                        help="comma-separated task ids (default: the ranked tasks of the installed plugins, T1,T2,T3)")
     parser.add_argument("--languages", default=",".join(layout.LANGUAGES), help="comma-separated languages (default: zh,en)")
     parser.add_argument(
         "--t3-turn-rule",
@@ -33,16 +31,9 @@ def split_list(value: str, name: str) -> list[str]:
     return items
 
 
-def make_tasks(args: argparse.Namespace, options: dict[str, str] | None = None) -> list[Task]:
-    """The chosen task plugins with ``options`` (a protocol's task options; default: the turn rule alone)."""
-    options = dict(options) if options is not None else {"t3_turn_rule": args.t3_turn_rule or "second_non_neutral"}
-    tasks = []
-    for task_id in split_list(args.tasks, "tasks"):
-        try:
-            tasks.append(registry.task_class(task_id)(options))
-        except (registry.PluginError, ValueError) as exc:
-            raise UserError(str(exc)) from exc
-    return tasks
+def task_list(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """``--tasks`` as ids; None when not given (the pipeline then takes the ranked tasks)."""
+    return None if args.tasks is None else tuple(split_list(args.tasks, "tasks"))
 
 
 def languages(args: argparse.Namespace) -> list[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from humdial_eval.errors import InvalidArgument, UserError
+
+__all__ = ["ERROR_LIMIT", "EXIT_INCOMPLETE", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "InvalidArgument", "UserError"]
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -12,6 +16,3 @@ ERROR_LIMIT = 1000
 # the user chose --on-failure exclude|min explicitly. (3 is an internal error.)
 EXIT_INCOMPLETE = 4
 
-
-class UserError(Exception):
-    """A problem with the user's input or environment, reported as one clear line (exit 1)."""

@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
+from humdial_eval import pipeline
+from humdial_eval.cli.common import add_input_arguments, languages, task_list
 from humdial_eval.cli.errors import EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.credentials import redact
-from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
-from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
-from humdial_eval.registry import PluginError
-from humdial_eval.report import print_table, write_outputs
 from humdial_eval.injection import FLAG_INJECTION
-from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
-from humdial_eval.runner import ON_FAILURE, run_judging
-from humdial_eval.scoring import REPEAT_AGGREGATES, BootstrapSettings, memo_for, summarise
-from humdial_eval.store import JudgmentStore, StoreError
-from humdial_eval.terminal import json_line, printable
-from humdial_eval.validate import InputError, open_inputs
+from humdial_eval.pipeline import ScoreOptions
+from humdial_eval.store import default_cache_path
+from humdial_eval.profiles import DEFAULT_PROFILE
+from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from humdial_eval.report import print_table
+from humdial_eval.runner import ON_FAILURE
+from humdial_eval.scoring import REPEAT_AGGREGATES
+from humdial_eval.terminal import printable
 
-SCHEMA = "humdial-eval/summary/1"
-
-
-def default_cache_path() -> Path:
-    base = os.environ.get("HUMDIAL_EVAL_CACHE")
-    if base:
-        return Path(base)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "humdial-eval" / "judgments.sqlite"
+__all__ = ["default_cache_path", "register", "report_outcome", "run", "score"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,109 +64,52 @@ def run(args: argparse.Namespace) -> int:
     return score(args)[0]
 
 
-def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int, dict[str, Any] | None]:
-    """The pipeline behind `score`, `run` and ``humdial_eval.score``: the exit code and the summary written."""
-    if args.bootstrap < 100:
-        raise UserError("--bootstrap must be at least 100")
-    if not 1 <= args.repeat <= 100:
-        raise UserError("--repeat must be from 1 to 100")
-    if args.concurrency is not None and not 1 <= args.concurrency <= 512:
-        raise UserError("--concurrency must be from 1 to 512")
-    prompt_files = _prompt_files(args.prompt_file)
+def options_from(args: argparse.Namespace) -> ScoreOptions:
+    """The command line's arguments as the pipeline's typed options."""
     try:
         protocol = get_protocol(args.protocol, language_rule=not args.no_language_rule, t3_turn_rule=args.t3_turn_rule)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    try:  # every output path is checked before the first judgment, so no judging is wasted on a bad --out
-        out_folder = check_output_folder(args.out, "score", {
-            "the submission": args.submission, "the test set": args.testset,
-            "the judgment store": None if args.no_cache else args.cache or default_cache_path()})
-    except OutputError as exc:
-        raise UserError(str(exc)) from None
-    tasks = make_tasks(args, protocol.task_options())
-    chosen_languages = languages(args)
-    try:
-        judges = build_judges(args.judge)
-        if prompt_files and not [judge for judge in judges if judge.use_prompt_files(prompt_files)]:
-            raise UserError(f"--prompt-file: no judge of profile {args.judge!r} uses prompt templates")
-    except (ProfileError, PluginError, ValueError) as exc:
-        raise UserError(str(exc)) from exc
-    for judge in judges:
-        judge.use_protocol(protocol)
-        if args.concurrency is not None:
-            judge.concurrency = args.concurrency
+    return ScoreOptions(
+        submission=args.submission, testset=args.testset, out=args.out, judge=args.judge,
+        tasks=task_list(args), languages=tuple(languages(args)), protocol=protocol, system_name=args.system_name,
+        cache=args.cache, use_cache=not args.no_cache, strict=args.strict, bootstrap=args.bootstrap, seed=args.seed,
+        repeat=args.repeat, repeat_aggregate=args.repeat_aggregate, on_failure=args.on_failure,
+        prompt_files=_prompt_files(args.prompt_file), concurrency=args.concurrency,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+
+
+def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int, dict[str, Any] | None]:
+    """`score` on the command line: the pipeline, its console table and lines, and the exit code."""
+    return report_outcome(options_from(args), console)
+
+
+def report_outcome(options: ScoreOptions, console: Console | None = None) -> tuple[int, dict[str, Any] | None]:
+    """Run the pipeline with ``options`` and say what happened as `score` does; the exit code and the summary."""
     console = console or Console()
     err = Console(stderr=True)
-    try:
-        with open_inputs(args.submission, args.testset, tasks, chosen_languages) as inputs:
-            issues = inputs.issues
-            testset_issues = inputs.testset_issues
-            if testset_issues.issues:
-                err.print(f"note: the test set has {len(testset_issues.issues)} problem(s) of its own (see "
-                          "validation.jsonl, scope \"testset\"); they do not count against the submission",
-                          markup=False, highlight=False)
-            if issues.errors:
-                for issue in issues.errors[:20]:
-                    err.print(issue.format(), markup=False, highlight=False)
-                more = len(issues.errors) - 20
-                err.print(f"{len(issues.errors)} validation error(s){f' ({more} more not shown)' if more > 0 else ''}; "
-                          "run `humdial-eval validate` for the full list", markup=False)
-                if args.strict:
-                    return EXIT_INVALID, None
-                err.print("scoring anyway: unanswerable items score the minimum (use --strict to refuse)", markup=False)
-            try:
-                store = None if args.no_cache else JudgmentStore(args.cache or default_cache_path())
-                try:
-                    results = run_judging(
-                        inputs, tasks, judges, store, show_progress=not args.no_progress and sys.stderr.isatty(),
-                        repeats=args.repeat, on_failure=args.on_failure or "exclude", protocol=protocol,
-                    )
-                finally:
-                    if store is not None:
-                        store.close()
-            except StoreError as exc:
-                raise UserError(str(exc)) from None
-            _stop_if_unusable(judges, results)
-            present_languages = [lang for lang in chosen_languages if lang in inputs.testset.languages()]
-    except InputError as exc:
-        raise UserError(str(exc)) from exc
-    settings = BootstrapSettings(resamples=args.bootstrap, seed=args.seed)
-    summary = _header(args, judges, settings, issues, protocol, tasks)
-    # bootstrap intervals are remembered beside the judgment store: a re-score need not compute them again
-    intervals = None if args.no_cache else memo_for(Path(f"{args.cache or default_cache_path()}.intervals.json"))
-    summary.update(summarise(results, tasks, judges, present_languages, settings, args.repeat_aggregate, intervals))
-    try:
-        with staged_output(out_folder) as staging:
-            write_outputs(staging, results, summary, tasks)
-            (staging / "validation.jsonl").write_text(
-                "".join(json_line(i.to_dict()) + "\n" for i in [*issues.issues, *testset_issues.issues]), encoding="utf-8"
-            )
-    except OutputError as exc:
-        raise UserError(str(exc)) from None
-    print_table(console, summary, tasks)
-    console.print(f"Wrote {printable(args.out)}/items.jsonl, summary.json, summary.csv, report.md", markup=False,
+    outcome = pipeline.score(options, notify=lambda line: err.print(line, markup=False, highlight=False))
+    if outcome.status == "refused":
+        return EXIT_INVALID, None
+    summary = outcome.summary
+    assert summary is not None
+    print_table(console, summary, outcome.tasks)
+    console.print(f"Wrote {printable(options.out)}/items.jsonl, summary.json, summary.csv, report.md", markup=False,
                   highlight=False)
-    _print_warnings(err, summary["counts"], args.on_failure or "exclude")
+    on_failure = options.on_failure or "exclude"
+    _print_warnings(err, summary["counts"], on_failure)
     _print_completeness(err, summary)
-    if summary["counts"].get("failed") and not any(r.judged for r in results):
+    if outcome.status == "all_failed":
         err.print("error: every judgment failed; check the judge (e.g. `humdial-eval judge probe PROFILE`)",
                   markup=False, highlight=False)
         return EXIT_INVALID, summary
-    if summary["counts"].get("judge_side_failed") and args.on_failure is None:
+    if outcome.status == "incomplete":
         err.print(f"incomplete: {summary['counts']['judge_side_failed']} expected item(s) have no score because their "
                   f"judgment failed on the judge's side; exit code {EXIT_INCOMPLETE} (rerun with the same --cache to "
                   "retry only those, or choose --on-failure exclude|min)", markup=False, highlight=False)
         return EXIT_INCOMPLETE, summary
     return EXIT_OK, summary
-
-
-def _stop_if_unusable(judges: list[Any], results: list[Any]) -> None:
-    """A judge that could not judge at all (e.g. no base_url accepts connections) ends the run with its reason
-    instead of a report of failures; a judge that failed only part-way still gets its results written."""
-    for judge in judges:
-        reason = judge.unusable()
-        if reason and not any(r.judged and r.judge == judge.name for r in results):
-            raise UserError(f"judge {judge.name!r}: {reason} (no results written)")
 
 
 def _print_completeness(err: Console, summary: dict[str, Any]) -> None:
@@ -220,56 +153,3 @@ def _prompt_files(specs: list[str]) -> dict[str, Path]:
             raise UserError(f"--prompt-file {spec}: file not found: {path}")
         files[task_id.strip()] = Path(path)
     return files
-
-
-def _header(
-    args: argparse.Namespace, judges: list[Any], settings: BootstrapSettings, issues: Any, protocol: Protocol,
-    tasks: list[Any],
-) -> dict[str, Any]:
-    name = args.system_name or _default_name(args.submission)
-    return {
-        "schema": SCHEMA,
-        "system": name,
-        "protocol": protocol.record(),
-        "prompts": _prompt_origin(judges, [task.id for task in tasks]),
-        "submission": str(args.submission.resolve()),
-        "testset": str(args.testset.resolve()),
-        # Profiles with credentials are refused when loaded; a judge plugin's identity is scrubbed anyway.
-        "judges": [{"name": j.name, "identity": redact(j.identity())} for j in judges],
-        "options": {
-            "t3_turn_rule": protocol.t3_turn_rule,
-            "confidence": settings.confidence,
-            "bootstrap_resamples": settings.resamples,
-            "seed": settings.seed,
-            "repeat": args.repeat,
-            "repeat_aggregate": args.repeat_aggregate,
-            "on_failure": args.on_failure or "exclude",
-            "on_failure_chosen": args.on_failure is not None,
-            "prompt_files": {task: str(path) for task, path in _prompt_files(args.prompt_file).items()},
-        },
-        "validation": {"errors": len(issues.errors), "warnings": len(issues.warnings)},
-    }
-
-
-def _prompt_origin(judges: list[Any], task_ids: list[str]) -> dict[str, str]:
-    """Per task, whether the judges' prompts are the shipped ones or the user's (--prompt-file): under the
-    official protocol the report must say when the published prompt texts were not used."""
-    origin: dict[str, str] = {}
-    for judge in judges:
-        library = getattr(judge, "prompts", None)
-        describe = getattr(library, "describe", None)
-        if describe is None:
-            continue
-        for task_id, info in describe().items():
-            if task_id not in task_ids:
-                continue
-            origin.setdefault(task_id, f"custom {info['path']}" if info.get("custom") else f"shipped {info['version']}")
-    return origin
-
-
-def _default_name(path: Path) -> str:
-    resolved = path.resolve()
-    name = resolved.stem if resolved.suffix.lower() == ".zip" else resolved.name
-    if name in {"HD-Track1", "submission"} and resolved.parent.name:
-        name = resolved.parent.name if name == "HD-Track1" else name
-    return name

@@ -5,29 +5,37 @@ from __future__ import annotations
 import argparse
 import sys
 
-from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
+from humdial_eval.cli.common import add_input_arguments, languages, task_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.pipeline import Validation, ValidateOptions, validate
+from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from humdial_eval.terminal import json_line
-from humdial_eval.validate import InputError, open_inputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="check a submission against a test set")
     add_input_arguments(parser)
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                        help="the scoring protocol the submission will be scored under (it decides, e.g., which T3 "
+                             "turn is evaluated); default humdial")
     parser.add_argument("--json", action="store_true", help="print the issues as JSON lines")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    tasks = make_tasks(args)
     try:
-        with open_inputs(args.submission, args.testset, tasks, languages(args)) as inputs:
-            issues = inputs.issues
-            testset_issues = inputs.testset_issues
-    except InputError as exc:
+        protocol = get_protocol(args.protocol, t3_turn_rule=args.t3_turn_rule)
+    except ValueError as exc:
         raise UserError(str(exc)) from exc
+    result = validate(ValidateOptions(args.submission, args.testset, task_list(args), tuple(languages(args)), protocol))
+    return print_validation(result, as_json=args.json)
+
+
+def print_validation(result: Validation, *, as_json: bool = False) -> int:
+    """Every issue on stdout (text or JSON lines), the verdict on stderr; the exit code."""
+    issues, testset_issues = result.issues, result.testset_issues
     for issue in [*issues.issues, *testset_issues.issues]:
-        print(json_line(issue.to_dict()) if args.json else issue.format())
+        print(json_line(issue.to_dict()) if as_json else issue.format())
     errors, warnings = len(issues.errors), len(issues.warnings)
     verdict = "valid" if not errors else "INVALID"
     print(f"{verdict}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)

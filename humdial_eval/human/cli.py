@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from humdial_eval import run_folder
 from humdial_eval.human.export import KEY_FILE, SHEET_FOLDER, export_sheets
 from humdial_eval.human.importer import import_ratings, read_key
 from humdial_eval.human.ratings import write_ratings_csv
@@ -126,12 +126,11 @@ def _run_inputs(run: Path) -> dict[str, Path | None]:
     """The run folder and the submission and test set it names: a replaced --out must not hold any of them."""
     found: dict[str, Path | None] = {"the run folder": run}
     try:
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        summary = run_folder.read_summary(run)
+    except run_folder.RunFolderError:
         return found  # export_sheets reports an unreadable run
-    for name, label in (("submission", "the run's submission"), ("testset", "the run's test set")):
-        value = summary.get(name) if isinstance(summary, dict) else None
-        found[label] = Path(value) if isinstance(value, str) and value else None
+    found["the run's submission"] = run_folder.recorded_path(summary, "submission")
+    found["the run's test set"] = run_folder.recorded_path(summary, "testset")
     return found
 
 

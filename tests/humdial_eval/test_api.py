@@ -61,3 +61,68 @@ def test_the_documented_one_liner_works_and_import_stays_cheap(tmp_path: Path, d
     assert result.returncode == 0, result.stderr
     rows, has_final = result.stdout.split()
     assert int(rows) > 0 and has_final == "True"
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda d, t: he.validate(None, d.testset), "submission must be a path"),
+    (lambda d, t: he.validate(d.submission, 42), "testset must be a path"),
+    (lambda d, t: he.validate(d.submission, d.testset, tasks=[1, 2]), "tasks must be a list of strings"),
+    (lambda d, t: he.validate(d.submission, d.testset, protocol="strictest"), "unknown protocol"),
+    (lambda d, t: he.score(d.submission, d.testset, out=t / "o", bootstrap="many"), "bootstrap must be int"),
+    (lambda d, t: he.score(d.submission, d.testset, out=t / "o", no_cache="yes"), "no_cache must be bool"),
+    (lambda d, t: he.score(d.submission, d.testset, out=t / "o", repeat=True), "repeat must be int"),
+    (lambda d, t: he.score(d.submission, d.testset, out=t / "o", judge=3), "judge must be a profile name"),
+    (lambda d, t: he.score(d.submission, d.testset, out=t / "o", prompt_file=["T1.j2"]), "prompt_file must be a mapping"),
+    (lambda d, t: he.score(d.submission, d.testset, out=t / "o", languages="fr"), "unknown language"),
+    (lambda d, t: he.generate(["m"], d.testset, t / "g"), "model must be a profile name"),
+    (lambda d, t: he.generate("m", d.testset, t / "g", limit="3"), "limit must be an integer"),
+    (lambda d, t: he.generate("m", d.testset, t / "g", voice="x"), "unknown option"),
+    (lambda d, t: he.load_items(None), "run_dir must be a path"),
+    (lambda d, t: he.load_summary(b"\xff"), "run_dir must be a path"),
+])
+def test_misuse_raises_documented_errors_not_internal_ones(tmp_path: Path, dataset: Dataset, call: object,
+                                                           message: str) -> None:
+    with pytest.raises(he.UserError, match=message):
+        call(dataset, tmp_path)  # type: ignore[operator]
+    assert not (tmp_path / "o").exists()
+
+
+def test_invalid_argument_is_also_a_builtin_type_and_value_error(dataset: Dataset) -> None:
+    with pytest.raises(TypeError):
+        he.validate(None, dataset.testset)
+    with pytest.raises(ValueError):
+        he.validate(dataset.submission, dataset.testset, protocol="nope")
+
+
+@pytest.mark.parametrize(("items", "summary", "message"), [
+    ('[1, 2]\n', None, "items.jsonl:1"),
+    ('"text"\n', None, "items.jsonl:1"),
+    ('{"task": "T1", "language": "en", "dialogue_id": "d", "judge": "j", "status": "ok", "scores": {"A": NaN}}\n',
+     None, "items.jsonl:1"),
+    ('{"task": "T1", "language": "en", "dialogue_id": "d", "judge": "j", "status": "ok", "scores": [5]}\n',
+     None, "field scores"),
+    ('{"task": "T1", "language": "en", "dialogue_id": "d", "judge": "j", "status": "ok", "scores": {"A": 5}}\n',
+     "[1, 2]", "summary.json: must be a JSON object"),
+    ('{"task": "T1", "language": "en", "dialogue_id": "d", "judge": "j", "status": "ok", "scores": {"A": 5}}\n',
+     "\xff", "summary.json"),
+])
+def test_hostile_run_folders_give_user_errors(tmp_path: Path, items: str, summary: str | None, message: str) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "items.jsonl").write_text(items, encoding="utf-8")
+    if summary is not None:
+        (run / "summary.json").write_bytes(summary.encode("latin-1"))
+        with pytest.raises(he.UserError, match=message):
+            he.load_summary(run)
+    else:
+        with pytest.raises(he.UserError, match=message):
+            he.load_items(run)
+
+
+def test_a_run_folder_scored_by_several_judges_names_the_folders_to_choose(tmp_path: Path, dataset: Dataset) -> None:
+    for judge in ("a", "b"):
+        he.score(dataset.submission, dataset.testset, out=tmp_path / "run" / "scores" / judge, no_cache=True,
+                 bootstrap=100)
+    assert set(he.load_items(tmp_path / "run").scores_dir) == {"a", "b"}
+    with pytest.raises(he.UserError, match="one score folder per judge; pass one of: .*scores/a, .*scores/b"):
+        he.load_summary(tmp_path / "run")

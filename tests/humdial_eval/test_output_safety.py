@@ -99,7 +99,7 @@ def test_interrupted_validate_does_not_mention_the_store(dataset: Dataset, monke
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("humdial_eval.cli.validate_cmd.open_inputs", interrupted)
+    monkeypatch.setattr("humdial_eval.pipeline.open_inputs", interrupted)
     assert main(["validate", str(dataset.submission), "--testset", str(dataset.testset)]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "store" not in err and "judgment" not in err
@@ -111,7 +111,7 @@ def test_interrupted_score_says_the_store_keeps_the_judgments(dataset: Dataset, 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("humdial_eval.cli.score_cmd.run_judging", interrupted)
+    monkeypatch.setattr("humdial_eval.pipeline.run_judging", interrupted)
     assert score(dataset, tmp_path / "out") == 130
     assert "saved in the store" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -196,8 +196,8 @@ def test_an_existing_file_as_out_is_refused_before_any_judging(dataset: Dataset,
     def no_judging(*args: object, **kwargs: object) -> None:
         raise AssertionError("judging started before --out was checked")
 
-    monkeypatch.setattr("humdial_eval.cli.score_cmd.run_judging", no_judging)
-    monkeypatch.setattr("humdial_eval.cli.score_cmd.open_inputs", no_judging)
+    monkeypatch.setattr("humdial_eval.pipeline.run_judging", no_judging)
+    monkeypatch.setattr("humdial_eval.pipeline.open_inputs", no_judging)
     assert score(dataset, target, "--no-cache") == 1
     line = one_error_line(capsys.readouterr().err)
     assert str(target) in line and "not a folder" in line
@@ -252,7 +252,7 @@ def test_a_failed_write_leaves_the_previous_result_whole(dataset: Dataset, tmp_p
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("humdial_eval.cli.score_cmd.write_outputs", crash)
+    monkeypatch.setattr("humdial_eval.report.write_outputs", crash)
     assert score(dataset, out) != 0
     capsys.readouterr()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -12,7 +12,7 @@ from humdial_eval.runner import run_judging
 from humdial_eval.scoring import BootstrapSettings, summarise
 from humdial_eval.store import JudgmentStore
 from humdial_eval.task import Task
-from humdial_eval.validate import open_inputs
+from humdial_eval.validation import open_inputs
 from tests.conftest import Dataset
 
 

@@ -20,7 +20,7 @@ from humdial_eval.registry import task_class
 from humdial_eval.runner import run_judging
 from humdial_eval.store import BUSY, CLAIMED, DONE, JudgmentStore
 from humdial_eval.task import Task
-from humdial_eval.validate import open_inputs
+from humdial_eval.validation import open_inputs
 from tests.conftest import Dataset
 
 COORDS = ("T1", "en", "d1", 3)

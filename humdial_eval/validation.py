@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -211,16 +209,3 @@ def _check_unexpected_audio(
                 "not named {dialogue_id}_{turn_id}_response.wav after a dialogue of this file; ignored",
                 file=path,
             )
-
-
-class _CallableModule(types.ModuleType):
-    """``humdial_eval.validate(submission, testset)`` is the public API function, yet this name is also
-    this module's; calling the module forwards to :func:`humdial_eval.api.validate`."""
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        from humdial_eval.api import validate as api_validate
-
-        return api_validate(*args, **kwargs)  # type: ignore[arg-type]
-
-
-sys.modules[__name__].__class__ = _CallableModule
