@@ -1,7 +1,7 @@
 """humdial-eval: the evaluation engine for HumDial Track 1 (Emotional Intelligence).
 
 The engine knows no specific task or judge: those are plugins found through entry points
-(see :mod:`humdial_eval.registry`).
+(see :mod:`humdial_eval.engine.registry`).
 
 The public Python API (:mod:`humdial_eval.api`) is loaded on first use, so that ``import humdial_eval``
 stays cheap: ``humdial_eval.validate``, ``score``, ``generate``, ``load_items``, ``load_summary``.

@@ -5,7 +5,7 @@
     summary = he.score("team/HD-Track1", "HD-Track1-Test", out="runs/team")
     items = he.load_items("runs/team")          # pandas.DataFrame, one row per item x judge x dimension
 
-Each function calls the same core the CLI calls (:mod:`humdial_eval.pipeline`: ``score`` and ``validate``;
+Each function calls the same core the CLI calls (:mod:`humdial_eval.engine.pipeline`: ``score`` and ``validate``;
 ``generate`` the generation plugin), so a script and a command line give the same numbers. Arguments are
 checked before anything runs: a wrong type or value raises :class:`InvalidArgument`; a mistake in the
 inputs raises :class:`UserError` with the message the CLI prints. Both are ``UserError``. Heavy modules
@@ -22,14 +22,14 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.errors import InvalidArgument, UserError
-from humdial_eval.issues import BySeverity, IssueLog, ValidationIssue
+from humdial_eval.inputs.issues import BySeverity, IssueLog, ValidationIssue
 
 if TYPE_CHECKING:
     import pandas
 
-    from humdial_eval.protocol import Protocol
+    from humdial_eval.benchmark.protocol import Protocol
 
 GENERATE_GROUP = "humdial_eval.generate"
 __all__ = ["InvalidArgument", "Summary", "UserError", "ValidationReport", "generate", "load_items", "load_summary",
@@ -94,7 +94,7 @@ def validate(
 ) -> ValidationReport:
     """Check a submission (folder or .zip) against a test set, as ``humdial-eval validate`` does; ``protocol``
     is the one it will be scored under (it decides which T3 turn is evaluated)."""
-    from humdial_eval.pipeline import ValidateOptions, validate as run_validation
+    from humdial_eval.engine.pipeline import ValidateOptions, validate as run_validation
 
     options = ValidateOptions(
         submission=_path(submission, "submission"), testset=_path(testset, "testset"),
@@ -126,7 +126,7 @@ def score(
     ``seed``, ``cache``, ``no_cache``, ``strict``, ``repeat``, ``repeat_aggregate``, ``on_failure``,
     ``prompt_file`` ({task: path}), ``concurrency``, ``system_name``, ``progress`` (default False).
     """
-    from humdial_eval.pipeline import ScoreOptions, score as run_scoring
+    from humdial_eval.engine.pipeline import ScoreOptions, score as run_scoring
 
     if out is None:
         with tempfile.TemporaryDirectory(prefix="humdial-score-") as folder:
@@ -177,7 +177,7 @@ def generate(model: str | os.PathLike[str], testset: str | os.PathLike[str], out
 
 def load_summary(run_dir: str | os.PathLike[str]) -> Summary:
     """``summary.json`` of a ``score`` output folder (or of a ``run`` folder scored by one judge)."""
-    from humdial_eval import run_folder
+    from humdial_eval.outputs import run_folder
 
     folder = run_folder.one_score_folder(_path(run_dir, "run_dir"))
     return Summary(run_folder.read_summary(folder), folder / run_folder.SUMMARY_FILE)
@@ -195,7 +195,7 @@ def load_items(run_dir: str | os.PathLike[str]) -> "pandas.DataFrame":
     """
     import pandas
 
-    from humdial_eval import run_folder
+    from humdial_eval.outputs import run_folder
 
     folders = run_folder.score_folders(_path(run_dir, "run_dir"))
     rows: list[dict[str, Any]] = []
@@ -255,7 +255,7 @@ def _names(value: Any, name: str) -> tuple[str, ...] | None:
 
 
 def _protocol(name: Any, language_rule: Any, t3_turn_rule: Any) -> "Protocol":
-    from humdial_eval.protocol import get_protocol
+    from humdial_eval.benchmark.protocol import get_protocol
 
     if not isinstance(name, str):
         raise InvalidArgument(f"protocol must be a protocol name, not {type(name).__name__}")

@@ -11,12 +11,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from humdial_eval import run_folder
-from humdial_eval.issues import IssueLog
-from humdial_eval.jsonl import read_jsonl
+from humdial_eval.outputs import run_folder
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.jsonl import read_jsonl
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
 from humdial_eval.leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
-from humdial_eval.run_folder import ITEMS_FILE, SUMMARY_FILE, SUMMARY_SCHEMA
+from humdial_eval.outputs.run_folder import ITEMS_FILE, SUMMARY_FILE, SUMMARY_SCHEMA
 
 # summary.json may round its means; item means must agree with them to within half a unit of 2 decimals.
 AGREEMENT_TOLERANCE = 0.005 + 1e-9
@@ -127,7 +127,7 @@ def read_items(path: Path, definition: LeaderboardDefinition, issues: IssueLog,
     return ItemScores(source=path.parent.name, cells=cells)
 
 
-# A failed judgment that a rule scored the minimum counts in the summary's means (see humdial_eval.scoring).
+# A failed judgment that a rule scored the minimum counts in the summary's means (see humdial_eval.outputs.scoring).
 _SCORED_FAILURES = frozenset({"failed_scored_min", "submission_fault"})
 
 

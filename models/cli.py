@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.cli.common import split_list, task_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.profiles import DEFAULT_PROFILE
-from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from humdial_eval.engine.profiles import DEFAULT_PROFILE
+from humdial_eval.benchmark.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 
 
 def register_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -60,7 +60,7 @@ def run_generate(args: argparse.Namespace) -> int:
 def run_run(args: argparse.Namespace) -> int:
     from humdial_eval.cli.score_cmd import report_outcome
     from humdial_eval.cli.validate_cmd import print_validation
-    from humdial_eval.pipeline import ScoreOptions, ValidateOptions, validate
+    from humdial_eval.engine.pipeline import ScoreOptions, ValidateOptions, validate
 
     try:
         protocol = get_protocol(args.protocol, language_rule=not args.no_language_rule, t3_turn_rule=args.t3_turn_rule)
@@ -101,7 +101,7 @@ def _score_folders(judges: list[str]) -> list[str]:
 
 
 def _generate(args: argparse.Namespace, out: Path) -> object | None:
-    from humdial_eval.profiles import ProfileError
+    from humdial_eval.engine.profiles import ProfileError
     from humdial_eval.models.generate import generate_submission
     from humdial_eval.models.journal import JournalError
     from humdial_eval.models.runner import GenerationError

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from humdial_eval import run_folder
-from humdial_eval.archive import extracted
-from humdial_eval.issues import IssueLog
-from humdial_eval.jsonl import read_jsonl
-from humdial_eval.run_folder import ITEMS_FILE, SUMMARY_FILE
+from humdial_eval.outputs import run_folder
+from humdial_eval.inputs.archive import extracted
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.jsonl import read_jsonl
+from humdial_eval.outputs.run_folder import ITEMS_FILE, SUMMARY_FILE
 
 RULE_FLAGS = ("language_rule", "missing_response")
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,200}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.cli.errors import UserError
 
 

@@ -9,17 +9,17 @@ from typing import Any
 
 from rich.console import Console
 
-from humdial_eval import pipeline
+from humdial_eval.engine import pipeline
 from humdial_eval.cli.common import add_input_arguments, languages, task_list
 from humdial_eval.cli.errors import EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.injection import FLAG_INJECTION
-from humdial_eval.pipeline import ScoreOptions
-from humdial_eval.store import default_cache_path
-from humdial_eval.profiles import DEFAULT_PROFILE
-from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
-from humdial_eval.report import print_table
-from humdial_eval.runner import ON_FAILURE
-from humdial_eval.scoring import REPEAT_AGGREGATES
+from humdial_eval.benchmark.injection import FLAG_INJECTION
+from humdial_eval.engine.pipeline import ScoreOptions
+from humdial_eval.engine.store import default_cache_path
+from humdial_eval.engine.profiles import DEFAULT_PROFILE
+from humdial_eval.benchmark.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from humdial_eval.outputs.report import print_table
+from humdial_eval.engine.runner import ON_FAILURE
+from humdial_eval.outputs.scoring import REPEAT_AGGREGATES
 from humdial_eval.terminal import printable
 
 __all__ = ["default_cache_path", "register", "report_outcome", "run", "score"]

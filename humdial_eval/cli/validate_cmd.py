@@ -7,8 +7,8 @@ import sys
 
 from humdial_eval.cli.common import add_input_arguments, languages, task_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.pipeline import Validation, ValidateOptions, validate
-from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from humdial_eval.engine.pipeline import Validation, ValidateOptions, validate
+from humdial_eval.benchmark.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from humdial_eval.terminal import json_line
 
 

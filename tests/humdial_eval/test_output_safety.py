@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from humdial_eval.cli.main import main
-from humdial_eval.output_dir import MARKER
+from humdial_eval.outputs.output_dir import MARKER
 from humdial_eval.terminal import has_unsafe, json_line, printable
 from tests.conftest import Dataset
 
@@ -99,7 +99,7 @@ def test_interrupted_validate_does_not_mention_the_store(dataset: Dataset, monke
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("humdial_eval.pipeline.open_inputs", interrupted)
+    monkeypatch.setattr("humdial_eval.engine.pipeline.open_inputs", interrupted)
     assert main(["validate", str(dataset.submission), "--testset", str(dataset.testset)]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "store" not in err and "judgment" not in err
@@ -111,7 +111,7 @@ def test_interrupted_score_says_the_store_keeps_the_judgments(dataset: Dataset, 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("humdial_eval.pipeline.run_judging", interrupted)
+    monkeypatch.setattr("humdial_eval.engine.pipeline.run_judging", interrupted)
     assert score(dataset, tmp_path / "out") == 130
     assert "saved in the store" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -175,7 +175,7 @@ def test_a_store_in_a_read_only_folder_is_one_clear_line(dataset: Dataset, tmp_p
 def test_a_store_that_breaks_mid_run_is_one_clear_line(dataset: Dataset, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from humdial_eval.store import JudgmentStore
+    from humdial_eval.engine.store import JudgmentStore
 
     def broken(self: JudgmentStore, key: str) -> str:
         raise sqlite3.OperationalError("database or disk is full")
@@ -196,8 +196,8 @@ def test_an_existing_file_as_out_is_refused_before_any_judging(dataset: Dataset,
     def no_judging(*args: object, **kwargs: object) -> None:
         raise AssertionError("judging started before --out was checked")
 
-    monkeypatch.setattr("humdial_eval.pipeline.run_judging", no_judging)
-    monkeypatch.setattr("humdial_eval.pipeline.open_inputs", no_judging)
+    monkeypatch.setattr("humdial_eval.engine.pipeline.run_judging", no_judging)
+    monkeypatch.setattr("humdial_eval.engine.pipeline.open_inputs", no_judging)
     assert score(dataset, target, "--no-cache") == 1
     line = one_error_line(capsys.readouterr().err)
     assert str(target) in line and "not a folder" in line
@@ -252,7 +252,7 @@ def test_a_failed_write_leaves_the_previous_result_whole(dataset: Dataset, tmp_p
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("humdial_eval.report.write_outputs", crash)
+    monkeypatch.setattr("humdial_eval.outputs.report.write_outputs", crash)
     assert score(dataset, out) != 0
     capsys.readouterr()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -319,7 +319,7 @@ def test_unreadable_audio_messages_do_not_leak_the_extraction_folder(dataset: Da
 
 
 def test_issue_messages_name_files_relative_to_the_submission(tmp_path: Path) -> None:
-    from humdial_eval.issues import IssueLog
+    from humdial_eval.inputs.issues import IssueLog
 
     root = tmp_path / "humdial-submission-x" / "HD-Track1"
     log = IssueLog(root=root)
