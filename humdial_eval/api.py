@@ -110,7 +110,7 @@ _SCORE_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "no_cache": ((bool,), "use_cache"), "strict": ((bool,), "strict"), "bootstrap": ((int,), "bootstrap"),
     "seed": ((int,), "seed"), "repeat": ((int,), "repeat"), "repeat_aggregate": ((str,), "repeat_aggregate"),
     "on_failure": ((str, type(None)), "on_failure"), "concurrency": ((int, type(None)), "concurrency"),
-    "progress": ((bool,), "progress"),
+    "progress": ((bool,), "progress"), "exclude": ((str, os.PathLike, type(None)), "exclude"),
 }
 
 
@@ -124,7 +124,9 @@ def score(
     None). ``options`` are the command's options by their Python names: ``tasks``/``languages`` (lists),
     ``protocol`` (``"humdial"`` or ``"official"``), ``language_rule`` (bool), ``t3_turn_rule``, ``bootstrap``,
     ``seed``, ``cache``, ``no_cache``, ``strict``, ``repeat``, ``repeat_aggregate``, ``on_failure``,
-    ``prompt_file`` ({task: path}), ``concurrency``, ``system_name``, ``progress`` (default False).
+    ``prompt_file`` ({task: path}), ``concurrency``, ``system_name``, ``exclude`` (a shipped exclusion list,
+    a file, or ``"none"``), ``human_ratings`` (CSV path or paths: the panel scores the dimensions it rates),
+    ``progress`` (default False).
     """
     from humdial_eval.engine.pipeline import ScoreOptions, score as run_scoring
 
@@ -278,6 +280,13 @@ def _score_fields(options: dict[str, Any]) -> dict[str, Any]:
         fields["tasks"] = _names(options.pop("tasks"), "tasks")
     if "languages" in options:
         fields["languages"] = _names(options.pop("languages"), "languages")
+    if "human_ratings" in options:
+        ratings = options.pop("human_ratings")
+        if isinstance(ratings, (str, os.PathLike)):
+            ratings = [ratings]
+        if not isinstance(ratings, Sequence) or not all(isinstance(p, (str, os.PathLike)) for p in ratings):
+            raise InvalidArgument("human_ratings must be a path or a list of paths")
+        fields["human_ratings"] = tuple(_path(p, "human_ratings") for p in ratings)
     if "prompt_file" in options:
         files = options.pop("prompt_file")
         if not isinstance(files, Mapping) or not all(isinstance(k, str) and isinstance(v, (str, os.PathLike))
@@ -287,7 +296,7 @@ def _score_fields(options: dict[str, Any]) -> dict[str, Any]:
     for name, value in options.items():
         if name not in _SCORE_OPTIONS:
             known = sorted([*_SCORE_OPTIONS, "tasks", "languages", "protocol", "language_rule", "t3_turn_rule",
-                            "prompt_file"])
+                            "prompt_file", "human_ratings"])
             raise InvalidArgument(f"score() got an unknown option {name!r} (known: {', '.join(known)})")
         types, field_name = _SCORE_OPTIONS[name]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):

@@ -8,13 +8,14 @@ bad content: every problem becomes a :class:`~humdial_eval.inputs.issues.Validat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from humdial_eval.benchmark.sources import KINDS
 from humdial_eval.inputs.inputfiles import read_regular_text
 from humdial_eval.inputs.issues import IssueLog
 
@@ -96,6 +97,9 @@ class LeaderboardDefinition:
     tasks: tuple[TaskSpec, ...]
     terms: tuple[Term, ...]
     rounding: Rounding
+    # Where the table's own numbers come from, per dimension ("T3.vocal_empathy_congruence" -> {kind, model,
+    # protocol, ...}); a team joining from a run with other sources is marked (humdial_eval.benchmark.sources).
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def task(self, key: str) -> TaskSpec:
         for task in self.tasks:
@@ -155,6 +159,7 @@ def load_definition(folder: Path, issues: IssueLog) -> LeaderboardDefinition | N
     scale_max = reader.number(scale.get("max") if isinstance(scale, dict) else None, "scale.max")
     if scale_min is not None and scale_max is not None and scale_min >= scale_max:
         reader.error("scale", f"min ({scale_min}) must be below max ({scale_max})")
+    sources = reader.sources(data.get("sources"), tasks)
     scores = data.get("scores")
     scores_path: Path | None = None
     if scores is not None:
@@ -178,6 +183,7 @@ def load_definition(folder: Path, issues: IssueLog) -> LeaderboardDefinition | N
         tasks=tasks,
         terms=terms,
         rounding=rounding,
+        sources=sources,
     )
 
 
@@ -248,6 +254,29 @@ class _Reader:
         if terms:
             self._check_sum([term.weight for term in terms], "weights")
         return tuple(terms)
+
+    def sources(self, value: Any, tasks: tuple[TaskSpec, ...]) -> dict[str, dict[str, Any]]:
+        """``sources:`` per task ("T1") or dimension ("T3.vocal_empathy_congruence"), expanded per dimension."""
+        if value is None:
+            return {}
+        expanded: dict[str, dict[str, Any]] = {}
+        for key, spec in self.mapping(value, "sources").items():
+            field_name = f"sources.{key}"
+            if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+                self.error(field_name, f"must be a mapping with kind one of {', '.join(KINDS)}")
+                continue
+            if any(not isinstance(k, str) or not isinstance(v, (str, int)) for k, v in spec.items()):
+                self.error(field_name, "its fields must be plain strings or numbers")
+                continue
+            task_key, _, dimension = str(key).partition(".")
+            task = next((t for t in tasks if t.key == task_key), None)
+            keys = [d.key for d in task.dimensions] if task is not None else []
+            if task is None or (dimension and dimension not in keys):
+                self.error(field_name, "names no task or dimension of this board")
+                continue
+            for dim in ([dimension] if dimension else keys):
+                expanded[f"{task_key}.{dim}"] = dict(spec)
+        return expanded
 
     def rounding(self, value: Any) -> Rounding | None:
         spec = self.mapping(value, "rounding")

@@ -40,6 +40,8 @@ class TeamEntry:
     source: str
     values: dict[Cell, Decimal] = field(default_factory=dict)
     items: ItemScores | None = None
+    # How this team's numbers differ in source from the board's own (empty: alike, or published on the board).
+    unlike: tuple[str, ...] = ()
 
 
 def team_name_problem(name: str) -> str | None:

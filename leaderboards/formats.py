@@ -113,7 +113,7 @@ def render_csv(board: Leaderboard) -> str:
             if task.key in averaged:
                 header.append(f"{lang.key}_{task.key}_avg")
         header.extend([f"{lang.key}_final", f"{lang.key}_final_ci_low", f"{lang.key}_final_ci_high"])
-    header.extend(["final", "final_ci_low", "final_ci_high", "substituted", "missing"])
+    header.extend(["final", "final_ci_low", "final_ci_high", "substituted", "missing", "unlike"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -127,7 +127,7 @@ def render_csv(board: Leaderboard) -> str:
                     row.append(_plain(board, result.task_averages[task.key]))
             row.extend([_plain(board, result.final), *_interval(standing.language_ci.get(lang.key))])
         row.extend([_plain(board, standing.final), *_interval(standing.ci), str(standing.substituted).lower(),
-                    ";".join(standing.missing)])
+                    ";".join(standing.missing), csv_safe("; ".join(standing.unlike))])
         writer.writerow(row)
     return buffer.getvalue()
 
@@ -159,10 +159,12 @@ def render_json(board: Leaderboard) -> str:
             "final_unrounded": None if standing.final is None else str(standing.final),
             "final_ci": _ci(standing.ci), "ci_note": standing.ci_note or None,
             "substituted": standing.substituted, "missing": standing.missing, "languages": languages,
+            "unlike": list(standing.unlike),
         })
     payload = {
         "schema": JSON_SCHEMA,
         "definition": definition.name,
+        "sources": definition.sources,
         "title": definition.title,
         "rounding": {"decimals": rounding.decimals, "mode": rounding.mode,
                      "round_before_use": sorted(rounding.round_before_use)},

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from humdial_eval.outputs import run_folder
+from humdial_eval.benchmark.sources import differences
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.inputs.jsonl import read_jsonl
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
@@ -48,7 +49,7 @@ def read_run(run_dir: Path, definition: LeaderboardDefinition, issues: IssueLog,
         if problem:
             issues.add("team_name", f"{problem}; name the team with --name", file=summary_path, field="system")
             return None
-    entry = TeamEntry(name=name, source=run_dir.name)
+    entry = TeamEntry(name=name, source=run_dir.name, unlike=_unlike(summary, definition))
     _read_means(summary, summary_path, definition, entry, issues)
     items_path = run_dir / ITEMS_FILE
     if items_path.is_file():
@@ -56,6 +57,16 @@ def read_run(run_dir: Path, definition: LeaderboardDefinition, issues: IssueLog,
         entry.items = read_items(items_path, definition, issues, owners if isinstance(owners, dict) else None)
         _check_agreement(entry, items_path, issues)
     return entry if len(issues.errors) == before else None
+
+
+def _unlike(summary: dict[str, Any], definition: LeaderboardDefinition) -> tuple[str, ...]:
+    """How the run's sources differ from those the board declares for its own rows."""
+    if not definition.sources:
+        return ()
+    recorded = summary.get("sources")
+    if not isinstance(recorded, dict) or not all(isinstance(v, dict) for v in recorded.values()):
+        return ("the run records no sources (scored by an older version), so it cannot be shown to be like the board's",)
+    return tuple(differences(recorded, definition.sources))
 
 
 def _read_means(summary: dict[str, Any], path: Path, definition: LeaderboardDefinition, entry: TeamEntry,

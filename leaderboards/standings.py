@@ -50,6 +50,7 @@ class Standing:
     ci: Interval | None = None
     language_ci: dict[str, Interval] = field(default_factory=dict)
     ci_note: str = "aggregate numbers only"
+    unlike: tuple[str, ...] = ()
 
     @property
     def substituted(self) -> bool:
@@ -116,7 +117,7 @@ def _standing(definition: LeaderboardDefinition, entry: TeamEntry, substitution:
             final = None
             continue
         final += lang.weight * definition.rounding.at("language_final", value)
-    return Standing(team=entry.name, source=entry.source, languages=languages, final=final)
+    return Standing(team=entry.name, source=entry.source, languages=languages, final=final, unlike=entry.unlike)
 
 
 def _language(definition: LeaderboardDefinition, entry: TeamEntry, language: str,

@@ -12,6 +12,9 @@ from humdial_eval.leaderboards.definition import LeaderboardDefinition, Term
 from humdial_eval.leaderboards.standings import Leaderboard, Standing
 
 SUBSTITUTED_MARK = "†"
+# A team whose numbers come from other sources than the board's own (another judge, an acoustic scorer where
+# the board has human raters, another protocol): shown, marked, never ranked as if alike.
+UNLIKE_MARK = "‡"
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def overall_table(board: Leaderboard) -> Table:
         headers.append("Note")
     rows = []
     for standing, note in zip(board.standings, notes):
-        row = [_rank(standing), standing.team]
+        row = [_rank(standing), standing.team + (UNLIKE_MARK if standing.unlike else "")]
         row.extend(_final(board, standing, standing.languages[lang.key].final, standing.languages[lang.key].substituted)
                    for lang in definition.languages)
         row.append(_final(board, standing, standing.final, standing.substituted))
@@ -85,7 +88,7 @@ def language_table(board: Leaderboard, code: str) -> Table:
     rows = []
     for standing in board.standings:
         lang = standing.languages[code]
-        row = [_rank(standing), standing.team]
+        row = [_rank(standing), standing.team + (UNLIKE_MARK if standing.unlike else "")]
         for task in definition.tasks:
             row.extend(board.fmt(lang.dimensions[(task.key, d.key)]) for d in task.dimensions)
             if task.key in averaged:
@@ -150,6 +153,13 @@ def _final(board: Leaderboard, standing: Standing, value: object, substituted: b
 
 
 def _note(definition: LeaderboardDefinition, standing: Standing) -> str:
+    """What the reader must know about a row: other sources than the board's, missing dimensions."""
+    parts = [f"{UNLIKE_MARK} not like-for-like: {'; '.join(standing.unlike)}"] if standing.unlike else []
+    missing = _missing_note(definition, standing)
+    return " | ".join(parts + ([missing] if missing else []))
+
+
+def _missing_note(definition: LeaderboardDefinition, standing: Standing) -> str:
     """Missing dimensions by label, each with the languages that lack it: 'T3 D2 (zh, en)'."""
     if not standing.missing:
         return ""
@@ -172,4 +182,9 @@ def _common_notes(board: Leaderboard) -> list[str]:
                      "weights renormalised over the dimensions present; not comparable to complete finals.")
     if any(s.missing for s in board.standings):
         notes.append("— marks a missing value.")
+    if any(s.unlike for s in board.standings):
+        declared = board.definition.sources
+        kinds = sorted({f"{component}: {spec.get('kind')}" for component, spec in declared.items()})
+        notes.append(f"{UNLIKE_MARK} A team whose scores come from other sources than this board's own ("
+                     f"{', '.join(kinds)}) is shown for reference; its rank is not like-for-like (see its note).")
     return notes

@@ -71,7 +71,8 @@ def run_run(args: argparse.Namespace) -> int:
     if _generate(args, submission_dir) is None:
         return EXIT_INVALID
     print("validating ...", file=sys.stderr)
-    valid = print_validation(validate(ValidateOptions(submission_dir, args.testset, tasks, languages, protocol))) == EXIT_OK
+    valid = print_validation(validate(ValidateOptions(submission_dir, args.testset, tasks, languages, protocol,
+                                                      package_rules="off"))) == EXIT_OK
     judges = args.judge or [DEFAULT_PROFILE]
     worst = EXIT_OK
     for judge, folder in zip(judges, _score_folders(judges)):

@@ -154,7 +154,20 @@ def build_dataset(root: Path, dialogues: dict[str, dict[str, list[dict[str, Any]
                 sub_records.append({"dialogue_id": dialogue["dialogue_id"], "turns": sub_turns})
             write_jsonl(testset / language / f"HD-Track1-{task}.jsonl", gold_records)
             write_jsonl(submission / language / f"HD-Track1-{task}.jsonl", sub_records)
+    write_pdf(submission / "Team_System_Description.pdf", pages=2)  # the rules' mandatory paper
     return Dataset(testset=testset, submission=submission)
+
+
+def write_pdf(path: Path, pages: int) -> Path:
+    """A PDF of ``pages`` blank pages, written by pypdf (what validate reads back)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from humdial_eval.outputs import run_folder
+from humdial_eval.human.panel import PANEL_JUDGE
 from humdial_eval.inputs.archive import extracted
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.inputs.jsonl import read_jsonl
@@ -135,7 +136,7 @@ def _parse_row(record: dict[str, Any], items: Path, line_no: int, issues: IssueL
     """An ``ok`` line as a row (its scores must be integers: agreement compares ratings on a scale), ``"failed"``
     for a failed judgment, None for a skipped item or an unusable line (logged)."""
     parsed = run_folder.parse_item(record, items, line_no, issues)
-    if parsed is None or parsed.status == "skipped":
+    if parsed is None or parsed.status in ("skipped", "excluded") or parsed.judge == PANEL_JUDGE:
         return None
     if parsed.status == "failed":
         return "failed"

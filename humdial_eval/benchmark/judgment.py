@@ -49,6 +49,8 @@ class Judge(ABC):
 
     concurrency: int = 1
     repeat: int = 0
+    # What kind of source its scores are (humdial_eval.benchmark.sources.KINDS): llm, acoustic, offline, ...
+    source_kind: str = "other"
 
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         self.name = name

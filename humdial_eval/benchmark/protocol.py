@@ -78,6 +78,9 @@ class Protocol:
     # A whole answer the protocol's parser cannot read: "judge_failure" (unscored; the run is
     # incomplete unless --on-failure says otherwise) or "exclude" (left out by the protocol's own rule).
     unparsable_answer: str = "judge_failure"
+    # The organisers' exclusion list applied unless the user names another or "none" (``--exclude``): a
+    # shipped list name (humdial_eval/benchmark/exclusions/), or None for none.
+    exclusions: str | None = None
 
     def task_options(self) -> dict[str, str]:
         """The options task plugins read (turn selection, history, empty replies)."""
@@ -116,6 +119,8 @@ OFFICIAL = Protocol(
     integrity=False,
     unqualified_dialogue="skip",
     unparsable_answer="exclude",
+    # The organisers left these items out of the final (general_description.md, news of 2025-11-17).
+    exclusions="icassp2026",
 )
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (HUMDIAL, OFFICIAL)}

@@ -23,6 +23,8 @@ FLAG_REPLY_TOO_LONG = "reply_too_long"
 # read), and dialogues the protocol's turn rule skips (status "skipped").
 FLAG_EXCLUDED_BY_PROTOCOL = "excluded_by_protocol"
 FLAG_SKIPPED = "skipped_by_protocol"
+# An item the organisers excluded from the evaluation (``--exclude``; status "excluded"): never judged, never expected.
+FLAG_EXCLUDED_BY_ORGANISERS = "excluded_by_organisers"
 # The judge name of a record no judge made: an item of a task that no judge of the profile applies to.
 NO_JUDGE = "(none)"
 

@@ -11,7 +11,8 @@ the judgment store and claims. Which rules apply is the protocol's to say (:mod:
 - a judgment that failed because of the submission scores the minimum (``submission_fault``), an answer the
   protocol's parser cannot read is excluded (``excluded_by_protocol``), and other failures follow
   ``on_failure``;
-- every response is scanned for text that addresses the judge (``injection_suspected``).
+- every response is scanned for text that addresses the judge (``injection_suspected``);
+- an item on the organisers' exclusion list is recorded as excluded, never judged nor expected.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from humdial_eval.benchmark.judgment import Judge, Judgment
 from humdial_eval.benchmark.language import language_mismatch
 from humdial_eval.benchmark.protocol import Protocol, reply_cap
 from humdial_eval.benchmark.results import (
+    FLAG_EXCLUDED_BY_ORGANISERS,
     FLAG_EXCLUDED_BY_PROTOCOL,
     FLAG_FAILED_MIN,
     FLAG_LANGUAGE_RULE,
@@ -174,6 +176,13 @@ def skipped_result(task: Task, language: str, dialogue_id: str, skipped: Skipped
     return ItemResult(task=task.id, language=language, dialogue_id=dialogue_id, turn_id=-1, judge=NO_JUDGE,
                       status="skipped", rationale=f"{FLAG_SKIPPED}: {skipped.reason}", flags=[FLAG_SKIPPED],
                       meta={**task.item_meta(), **skipped.meta})
+
+
+def excluded_result(task: Task, language: str, dialogue_id: str, turn_id: int, source: str) -> ItemResult:
+    """An item on the organisers' exclusion list: recorded, never judged, in no mean and not expected."""
+    return ItemResult(task=task.id, language=language, dialogue_id=dialogue_id, turn_id=turn_id, judge=NO_JUDGE,
+                      status="excluded", rationale=f"{FLAG_EXCLUDED_BY_ORGANISERS}: {source}",
+                      flags=[FLAG_EXCLUDED_BY_ORGANISERS], meta=task.item_meta())
 
 
 def flag_injection(result: ItemResult, hits: Sequence[InjectionHit]) -> ItemResult:

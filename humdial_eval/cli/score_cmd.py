@@ -41,9 +41,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     protocol.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
                           help="humdial (default): the harness's rules with integrity rules; official: the published "
                                "scripts eval_task{1,2,3}.py item for item, plus the challenge's language rule")
+    protocol.add_argument("--exclude", metavar="LIST",
+                          help="leave the organisers' excluded items out (never judged, in no mean, listed in the "
+                               "summary): a shipped list (icassp2026), a file of dialogue ids (a trailing * makes a "
+                               "prefix), or none. Default: the protocol's (official: icassp2026; humdial: none)")
     protocol.add_argument("--no-language-rule", action="store_true",
                           help="do not score a reply in the wrong language the minimum (with --protocol official: "
                                "the published scripts alone, which have no language rule)")
+    parser.add_argument("--human-ratings", type=Path, action="append", default=[], metavar="CSV",
+                        help="human ratings (the `human import` CSV; repeatable): the panel becomes the source of every "
+                             "dimension it rates (per item the mean of its raters), as in the challenge's final, where "
+                             "T3 D2/D3 are human ratings. Rows with a `system` column count for --system-name")
     judging = parser.add_argument_group("judging")
     judging.add_argument("--repeat", type=int, default=1, metavar="K",
                          help="ask each judge K times with different seeds (judge self-consistency; default 1)")
@@ -76,7 +84,8 @@ def options_from(args: argparse.Namespace) -> ScoreOptions:
         cache=args.cache, use_cache=not args.no_cache, strict=args.strict, bootstrap=args.bootstrap, seed=args.seed,
         repeat=args.repeat, repeat_aggregate=args.repeat_aggregate, on_failure=args.on_failure,
         prompt_files=_prompt_files(args.prompt_file), concurrency=args.concurrency,
-        progress=not args.no_progress and sys.stderr.isatty(),
+        progress=not args.no_progress and sys.stderr.isatty(), exclude=args.exclude,
+        human_ratings=tuple(args.human_ratings),
     )
 
 

@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
                         help="the scoring protocol the submission will be scored under (it decides, e.g., which T3 "
                              "turn is evaluated); default humdial")
+    parser.add_argument("--strict", action="store_true",
+                        help="the challenge's packaging rules (a package named HD-Track1.zip, a system description "
+                             "PDF of at least 2 pages in HD-Track1/) are errors, not warnings")
     parser.add_argument("--json", action="store_true", help="print the issues as JSON lines")
     parser.set_defaults(func=run)
 
@@ -27,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
         protocol = get_protocol(args.protocol, t3_turn_rule=args.t3_turn_rule)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    result = validate(ValidateOptions(args.submission, args.testset, task_list(args), tuple(languages(args)), protocol))
+    result = validate(ValidateOptions(args.submission, args.testset, task_list(args), tuple(languages(args)), protocol,
+                                      package_rules="error" if args.strict else "warn"))
     return print_validation(result, as_json=args.json)
 
 

@@ -18,10 +18,13 @@ from humdial_eval.engine import registry
 from humdial_eval.inputs import layout
 from humdial_eval.engine.credentials import redact
 from humdial_eval.errors import UserError
+from humdial_eval.human.panel import read_panel
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.outputs.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.engine.profiles import DEFAULT_PROFILE, ProfileError, build_judges
+from humdial_eval.benchmark.exclusions import ExclusionList, load_exclusions
 from humdial_eval.benchmark.protocol import HUMDIAL, Protocol
+from humdial_eval.benchmark.sources import dimension_sources
 from humdial_eval.engine.registry import PluginError
 from humdial_eval.benchmark.results import ItemResult
 from humdial_eval.engine.runner import ON_FAILURE, run_judging
@@ -29,6 +32,7 @@ from humdial_eval.outputs.run_folder import SUMMARY_SCHEMA, write as write_run_f
 from humdial_eval.outputs.scoring import REPEAT_AGGREGATES, BootstrapSettings, memo_for, summarise
 from humdial_eval.engine.store import JudgmentStore, StoreError, default_cache_path
 from humdial_eval.benchmark.task import Task
+from humdial_eval.inputs.submission_rules import check_package
 from humdial_eval.inputs.validation import InputError, open_inputs
 
 # How a run ended, beyond the summary: "ok"; "refused" (validation errors and strict); "all_failed" (no
@@ -63,6 +67,10 @@ class ScoreOptions:
     prompt_files: Mapping[str, Path] = field(default_factory=dict)
     concurrency: int | None = None
     progress: bool = False
+    # The organisers' exclusions: a shipped list name, a file, or "none"; None takes the protocol's default.
+    exclude: str | Path | None = None
+    # Human ratings (the `human import` CSV format): the panel becomes the source of every dimension it rates.
+    human_ratings: tuple[Path, ...] = ()
 
     def store_path(self) -> Path | None:
         return None if not self.use_cache else self.cache or default_cache_path()
@@ -86,6 +94,9 @@ class ScoreOptions:
         unknown = [lang for lang in self.languages if lang not in layout.LANGUAGES]
         if unknown:
             raise UserError(f"unknown language(s) {', '.join(unknown)}; the benchmark has {', '.join(layout.LANGUAGES)}")
+        for path in self.human_ratings:
+            if not Path(path).is_file():
+                raise UserError(f"--human-ratings {path}: file not found")
         for task_id, path in self.prompt_files.items():
             if not Path(path).is_file():
                 raise UserError(f"--prompt-file {task_id}={path}: file not found: {path}")
@@ -117,6 +128,9 @@ def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) ->
     except OutputError as exc:
         raise UserError(str(exc)) from None
     tasks = registry.make_tasks(options.tasks, protocol)
+    exclusions = load_exclusions(options.exclude, protocol.exclusions)
+    system = options.system_name or default_system_name(options.submission)
+    panel = read_panel(options.human_ratings, system) if options.human_ratings else None
     judges = _judges(options)
     try:
         with open_inputs(options.submission, options.testset, tasks, list(options.languages)) as inputs:
@@ -138,7 +152,7 @@ def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) ->
                 try:
                     results = run_judging(
                         inputs, tasks, judges, store, show_progress=options.progress, repeats=options.repeat,
-                        on_failure=options.on_failure or "exclude", protocol=protocol,
+                        on_failure=options.on_failure or "exclude", protocol=protocol, exclusions=exclusions,
                     )
                 finally:
                     if store is not None:
@@ -146,20 +160,37 @@ def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) ->
             except StoreError as exc:
                 raise UserError(str(exc)) from None
             _stop_if_unusable(judges, results)
+            if panel is not None:
+                panel_results, ratings_of_excluded = panel.results(results, tasks)
+                results = [*results, *panel_results]
             present_languages = [lang for lang in options.languages if lang in inputs.testset.languages()]
     except InputError as exc:
         raise UserError(str(exc)) from exc
     settings = BootstrapSettings(resamples=options.bootstrap, seed=options.seed)
     summary = _header(options, judges, settings, issues, tasks)
+    summary["exclusions"] = _exclusions_record(exclusions, results)
+    sources = [panel, *judges] if panel is not None else judges  # the panel comes first where it rates
+    if panel is not None:
+        summary["human_panel"] = {**panel.identity(), "ratings_of_excluded_items": ratings_of_excluded,
+                                  "files": [str(path) for path in options.human_ratings]}
     # bootstrap intervals are remembered beside the judgment store: a re-score need not compute them again
     intervals = None if store_path is None else memo_for(Path(f"{store_path}.intervals.json"))
-    summary.update(summarise(results, tasks, judges, present_languages, settings, options.repeat_aggregate, intervals))
+    summary.update(summarise(results, tasks, sources, present_languages, settings, options.repeat_aggregate, intervals))
+    summary["sources"] = dimension_sources(summary["primary_judges"], sources, protocol.name)
     try:
         with staged_output(out_folder) as staging:
             write_run_folder(staging, results, summary, tasks, [*issues.issues, *testset_issues.issues])
     except OutputError as exc:
         raise UserError(str(exc)) from None
     return ScoreOutcome(_status(options, summary, results), summary, results, tasks, issues, options.out)
+
+
+def _exclusions_record(exclusions: ExclusionList | None, results: Sequence[ItemResult]) -> dict[str, Any] | None:
+    """The list applied and the items it took out (``language/task/dialogue_id``), for the summary."""
+    if exclusions is None:
+        return None
+    excluded = sorted(f"{r.language}/{r.task}/{r.dialogue_id}" for r in results if r.status == "excluded")
+    return {**exclusions.record(), "excluded_items": excluded}
 
 
 def _status(options: ScoreOptions, summary: dict[str, Any], results: Sequence[ItemResult]) -> Status:
@@ -257,6 +288,9 @@ class ValidateOptions:
     tasks: tuple[str, ...] | None = None
     languages: tuple[str, ...] = layout.LANGUAGES
     protocol: Protocol = HUMDIAL
+    # The challenge's packaging rules (HD-Track1.zip, the system description PDF): "warn", "error" (--strict)
+    # or "off" (a submission made by `generate` or the baseline, which has no paper to check).
+    package_rules: str = "warn"
 
 
 @dataclass(frozen=True)
@@ -276,6 +310,9 @@ def validate(options: ValidateOptions) -> Validation:
     tasks = registry.make_tasks(options.tasks, options.protocol)
     try:
         with open_inputs(options.submission, options.testset, tasks, list(options.languages)) as inputs:
+            if options.package_rules != "off":
+                check_package(options.submission, inputs.submission.root, inputs.issues,
+                              strict=options.package_rules == "error")
             return Validation(inputs.issues, inputs.testset_issues)
     except InputError as exc:
         raise UserError(str(exc)) from None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from humdial_eval.benchmark import rules
+from humdial_eval.benchmark.exclusions import ExclusionList
 from humdial_eval.benchmark.injection import InjectionHit
 from humdial_eval.benchmark.items import EvalItem
 from humdial_eval.benchmark.judgment import Judge, Judgment
@@ -58,8 +59,9 @@ def run_judging(
     repeats: int = 1,
     on_failure: str = "exclude",
     protocol: Protocol = HUMDIAL,
+    exclusions: ExclusionList | None = None,
 ) -> list[ItemResult]:
-    """``on_failure``: ``exclude`` (default) leaves a judge-side failure out of the means, counted;
+    """``exclusions``: items the organisers left out, recorded and never judged. ``on_failure``: ``exclude`` (default) leaves a judge-side failure out of the means, counted;
     ``min`` scores it the minimum on each dimension the judge was to score. ``protocol`` supplies the
     rules that score without a judge (language rule, integrity rules, skipped dialogues); the tasks
     must have been made with its task options and the judges told with ``Judge.use_protocol``."""
@@ -67,7 +69,8 @@ def run_judging(
         raise ValueError("repeats must be at least 1")
     if on_failure not in ON_FAILURE:
         raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}")
-    results = asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure, protocol))
+    results = asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure, protocol,
+                                exclusions))
     rules.judge_side_when_nothing_answered(results)
     for result in results:
         result.meta["protocol"] = protocol.name
@@ -83,6 +86,7 @@ async def _run(
     repeats: int = 1,
     on_failure: str = "exclude",
     protocol: Protocol = HUMDIAL,
+    exclusions: ExclusionList | None = None,
 ) -> list[ItemResult]:
     results: list[ItemResult | None] = []
     faulty_audio = getattr(inputs, "faulty_audio", {}) if protocol.integrity else {}
@@ -94,6 +98,11 @@ async def _run(
                 continue
             submitted_file = inputs.submission.get(language, task.id)
             for gold in gold_file.dialogues.values():
+                if exclusions is not None and exclusions.excludes(gold.dialogue_id):
+                    turn = task.evaluated_turn(gold)
+                    results.append(rules.excluded_result(task, language, gold.dialogue_id,
+                                                         turn.turn_id if turn else -1, exclusions.source))
+                    continue
                 submitted = submitted_file.dialogues.get(gold.dialogue_id) if submitted_file else None
                 built = task.build_item(gold, submitted)
                 if isinstance(built, Skipped):

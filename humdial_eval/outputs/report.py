@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from humdial_eval.benchmark.sources import PUBLISHED_FINAL_SOURCES, describe_identity, differences
 from humdial_eval.outputs import run_folder
 from humdial_eval.benchmark.results import ItemResult, write_items
 from humdial_eval.benchmark.task import Task
@@ -80,6 +81,8 @@ def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Seq
         measure_languages=sorted({lang for by_lang in summary.get("measures", {}).values() for lang in by_lang}),
         supplementary=supplementary_rows(summary),
         shipped_prompts=[t for t, origin in sorted(summary.get("prompts", {}).items()) if origin.startswith("shipped")],
+        describe_identity=describe_identity,
+        unlike_published=differences(summary.get("sources") or {}, PUBLISHED_FINAL_SOURCES),
     )
 
 

@@ -30,7 +30,7 @@ VALIDATION_FILE = "validation.jsonl"
 RUN_SCORES_FOLDER = "scores"
 SUMMARY_SCHEMA = "humdial-eval/summary/1"
 MAX_SUMMARY_BYTES = 16 * 1024 * 1024
-STATUSES = ("ok", "failed", "skipped")
+STATUSES = ("ok", "failed", "skipped", "excluded")
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 
 

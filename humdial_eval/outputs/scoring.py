@@ -28,6 +28,7 @@ from humdial_eval.benchmark.injection import FLAG_INJECTION
 from humdial_eval.engine.interval_memo import IntervalMemo
 from humdial_eval.inputs.layout import LANGUAGES
 from humdial_eval.benchmark.results import (
+    FLAG_EXCLUDED_BY_ORGANISERS,
     FLAG_EXCLUDED_BY_PROTOCOL,
     FLAG_FAILED_MIN,
     FLAG_REPLY_TOO_LONG,
@@ -74,6 +75,8 @@ def primary_judges(tasks: Sequence[Task], judges: Sequence[Judge]) -> dict[tuple
 
 
 REPEAT_AGGREGATES = {"mean": np.mean, "median": np.median}
+# Statuses of items that are not expected to have a score: skipped by the protocol, excluded by the organisers.
+NOT_EXPECTED = ("skipped", "excluded")
 
 
 def counts_in_means(result: ItemResult) -> bool:
@@ -108,7 +111,7 @@ def build_blocks(
                         cells[column].append(float(result.scores[key]))
             rows = {d: [float(aggregate(c)) if c else np.nan for c in cells] for d, cells in values.items()}
             expected = {r.dialogue_id for r in results
-                        if r.task == task.id and r.language == language and r.status != "skipped"}
+                        if r.task == task.id and r.language == language and r.status not in NOT_EXPECTED}
             if rows or any(r.task == task.id and r.language == language for r in results):
                 matrix = np.array(list(rows.values()), dtype=float).reshape(len(rows), len(keys))
                 blocks.append(Block(task.id, language, keys, matrix, weights, len(expected)))
@@ -344,6 +347,7 @@ def _counts(results: Sequence[ItemResult], owners: dict[tuple[str, str], str] | 
         FLAG_REPLY_TOO_LONG: sum(FLAG_REPLY_TOO_LONG in r.flags for r in results),
         FLAG_EXCLUDED_BY_PROTOCOL: sum(FLAG_EXCLUDED_BY_PROTOCOL in r.flags for r in results),
         "skipped": sum(r.status == "skipped" for r in results),
+        FLAG_EXCLUDED_BY_ORGANISERS: sum(r.status == "excluded" for r in results),
         # failed judgments that leave a hole in a mean: of a judge whose scores count, not scored by a rule,
         # not left out by the protocol's own rule (a measures-only judge failing leaves no hole)
         "judge_side_failed": sum(r.status == "failed" and not counts_in_means(r) and (r.task, r.judge) in owned

@@ -119,6 +119,8 @@ class AcousticJudge(Judge):
     def spec(self) -> AnalyserSpec:
         """What the worker processes build and run (picklable, hashable)."""
 
+    source_kind = "acoustic"
+
     @abstractmethod
     def interpret(self, item: EvalItem, task: Task, outcome: Outcome) -> Judgment:
         """Turn the worker's outcome into measures (and opted-in scores) for this item."""

@@ -116,6 +116,8 @@ class LLMJudge(Judge):
     def check_settings(self, config: LLMSettings) -> None:
         """Refuse settings this backend's endpoint would reject (raise ProfileError)."""
 
+    source_kind = "llm"
+
     @abstractmethod
     def make_transport(self, api_key: str) -> Transport: ...
 

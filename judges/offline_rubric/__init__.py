@@ -49,6 +49,7 @@ class OfflineRubricJudge(Judge):
     """Scores each dimension it has a scorer for; audio dimensions stay unscored (never guessed from text)."""
 
     concurrency = 1
+    source_kind = "offline"
 
     def dimensions(self, task: Task) -> tuple[str, ...]:
         return tuple(key for key in task.rubric.keys() if key in SCORERS)
