@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.errors import UserError
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.outputs.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
@@ -131,6 +132,16 @@ def run(args: argparse.Namespace) -> int:
     print(markdown_overall(board))
     print("\nwrote " + ", ".join(path.as_posix() for path in written))
     return 0
+
+
+def write_board(board: Leaderboard, out: Path) -> list[Path]:
+    """Every format of ``board`` (plots when matplotlib is installed) into ``out``, replaced whole."""
+    plots = importlib.util.find_spec("matplotlib") is not None
+    try:
+        with staged_output(check_output_folder(out, "leaderboard")) as staging:
+            return [out / path.relative_to(staging) for path in _write(board, staging, plots=plots)]
+    except OutputError as exc:
+        raise UserError(f"cannot write into {out} ({exc})") from None
 
 
 def _write(board: Leaderboard, out: Path, *, plots: bool) -> list[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from humdial_eval.benchmark.sources import by_kind
 from humdial_eval.leaderboards.definition import LeaderboardDefinition, Term
 from humdial_eval.leaderboards.standings import Leaderboard, Standing
 
@@ -183,8 +184,7 @@ def _common_notes(board: Leaderboard) -> list[str]:
     if any(s.missing for s in board.standings):
         notes.append("— marks a missing value.")
     if any(s.unlike for s in board.standings):
-        declared = board.definition.sources
-        kinds = sorted({f"{component}: {spec.get('kind')}" for component, spec in declared.items()})
         notes.append(f"{UNLIKE_MARK} A team whose scores come from other sources than this board's own ("
-                     f"{', '.join(kinds)}) is shown for reference; its rank is not like-for-like (see its note).")
+                     f"{by_kind(board.definition.sources)}) is shown for reference; its rank is not like-for-like "
+                     "(see its note).")
     return notes

@@ -71,6 +71,14 @@ def differences(sources: Mapping[str, Mapping[str, Any]], reference: Mapping[str
     return [f"{_components(components)}: {phrase}" for phrase, components in grouped.items()]
 
 
+def by_kind(sources: Mapping[str, Mapping[str, Any]]) -> str:
+    """``T1 (a, b, c), T3 (d): llm; T3 (e, f): human``: a board's declared sources in one line."""
+    grouped: dict[str, list[str]] = {}
+    for component, source in sources.items():
+        grouped.setdefault(str(source.get("kind")), []).append(component)
+    return "; ".join(f"{_components(components)}: {kind}" for kind, components in grouped.items())
+
+
 def describe_identity(source: Mapping[str, Any]) -> str:
     """A source's identity in a few words: the panel's size, or the model, prompts and protocol."""
     if source.get("kind") == "human":

@@ -74,8 +74,8 @@ def export_sheets(
     if issues.errors:
         return None
     result = ExportResult()
-    rows = _chosen_rows(run, tasks, languages, include_rule_scored, result)
-    task_objects = _tasks(sorted({r.task for r in rows}), run, issues)
+    rows = chosen_rows(run, tasks, languages, include_rule_scored, result)
+    task_objects = run_tasks(sorted({r.task for r in rows}), run, issues)
     if issues.errors:
         return None
     try:
@@ -85,13 +85,13 @@ def export_sheets(
             wanted_languages = sorted({r.language for r in rows})
             testset = load_testset(run.testset, load_issues, tasks=wanted_tasks, languages=wanted_languages)  # type: ignore[arg-type]
             submission = load_submission(folder, load_issues, tasks=wanted_tasks, languages=wanted_languages)
-            built = _build_items(rows, task_objects, testset, submission, dimensions, result)
+            built = build_items(rows, task_objects, testset, submission, dimensions, result)
             random.Random(seed).shuffle(built)
             sheet = out / SHEET_FOLDER
             (sheet / "audio").mkdir(parents=True, exist_ok=True)
             for number, entry in enumerate(built, start=1):
                 entry.item_id = f"item-{number:03d}"
-                _copy_audio(entry, sheet / "audio")
+                copy_audio(entry, sheet / "audio")
             result.items = built
     except (UnsafeArchiveError, OSError) as exc:
         issues.add("unreadable_submission", str(exc), file=run.submission)
@@ -102,13 +102,13 @@ def export_sheets(
     if not result.items:
         issues.add("nothing_to_rate", "no item of this run could be put on a rating sheet", file=run_dir)
         return None
-    _write_template(sheet / "rating_template.csv", result.items)
-    _write_html(sheet / "rating_sheet.html", result.items, seed)
+    write_template(sheet / "rating_template.csv", result.items)
+    write_html(sheet / "rating_sheet.html", result.items, seed)
     _write_key(out / KEY_FILE, run, result.items, seed)
     return result
 
 
-def _chosen_rows(
+def chosen_rows(
     run: RunFolder, tasks: list[str] | None, languages: list[str] | None, include_rule_scored: bool,
     result: ExportResult,
 ) -> list[JudgmentRow]:
@@ -127,7 +127,7 @@ def _chosen_rows(
     return sorted(seen.values(), key=lambda r: (r.task, r.language, r.dialogue_id))
 
 
-def _tasks(task_ids: list[str], run: RunFolder, issues: IssueLog) -> dict[str, Task]:
+def run_tasks(task_ids: list[str], run: RunFolder, issues: IssueLog) -> dict[str, Task]:
     options = {k: str(v) for k, v in run.options.items() if k == "t3_turn_rule"}
     classes, failures = task_plugins()
     found: dict[str, Task] = {}
@@ -144,7 +144,7 @@ def _tasks(task_ids: list[str], run: RunFolder, issues: IssueLog) -> dict[str, T
     return found
 
 
-def _build_items(
+def build_items(
     rows: list[JudgmentRow], tasks: dict[str, Task], testset: TestSet, submission: Submission,
     dimensions: list[str] | None, result: ExportResult,
 ) -> list[SheetItem]:
@@ -174,7 +174,7 @@ def _build_items(
     return built
 
 
-def _copy_audio(entry: SheetItem, folder: Path) -> None:
+def copy_audio(entry: SheetItem, folder: Path) -> None:
     """Copy audio under the item's neutral id; file names in the sheet never reveal the source."""
     needs_audio = entry.task.needs_response_audio or any(d.needs_audio for d in entry.dimensions)
     if not needs_audio:
@@ -187,7 +187,7 @@ def _copy_audio(entry: SheetItem, folder: Path) -> None:
         shutil.copyfile(entry.item.user_audio, folder / f"{entry.item_id}_user.wav")
 
 
-def _write_template(path: Path, items: list[SheetItem]) -> None:
+def write_template(path: Path, items: list[SheetItem]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(TEMPLATE_COLUMNS)
@@ -197,7 +197,7 @@ def _write_template(path: Path, items: list[SheetItem]) -> None:
                 writer.writerow([entry.item_id, i.language, i.task, i.dialogue_id, i.turn_id, dim.key, "", ""])
 
 
-def _write_html(path: Path, items: list[SheetItem], seed: int) -> None:
+def write_html(path: Path, items: list[SheetItem], seed: int) -> None:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("humdial_eval.human"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
         finalize=_neutral,

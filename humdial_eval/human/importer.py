@@ -66,6 +66,10 @@ def read_key(export_dir: Path, issues: IssueLog) -> ExportKey | None:
             items[str(entry["item"])] = {
                 "task": str(entry["task"]), "language": str(entry["language"]),
                 "dialogue_id": str(entry["dialogue_id"]), "turn_id": int(entry["turn_id"]), "dimensions": dims,
+                # a campaign's key names each item's system (its sheets mix teams)
+                "system": str(entry["system"]) if isinstance(entry.get("system"), str) else None,
+                # the raters a campaign assigned the item to (absent: every rater rates every item)
+                "raters": [str(r) for r in entry["raters"]] if isinstance(entry.get("raters"), list) else None,
             }
         system = data.get("system")
         return ExportKey(system if isinstance(system, str) else None, items)
@@ -159,15 +163,20 @@ def _checked(
         issues.add("item_mismatch", f"item {item_id or rating.dialogue_id} was not exported with dimension "
                    f"{rating.dimension!r}", field="dimension", **where)
         return None
-    return dataclasses.replace(rating, system=key.system, turn_id=entry["turn_id"])
+    return dataclasses.replace(rating, system=entry.get("system") or key.system, turn_id=entry["turn_id"])
 
 
 def _coverage(ratings: list[HumanRating], key: ExportKey) -> list[str]:
-    expected = sum(len(e["dimensions"]) for e in key.items.values())
+    """A note per rater who gave fewer scores than their sheet asks: every item's dimensions, or (a campaign's
+    key) those of the items assigned to them."""
     per_rater: dict[str, int] = defaultdict(int)
     for rating in ratings:
         per_rater[rating.rater] += 1
-    return [
-        f"rater {rater!r} gave {count} of {expected} scores" for rater, count in sorted(per_rater.items())
-        if count < expected
-    ]
+    everything = sum(len(e["dimensions"]) for e in key.items.values())
+    notes = []
+    for rater, count in sorted(per_rater.items()):
+        assigned = [e for e in key.items.values() if e.get("raters") is None or rater in e["raters"]]
+        expected = sum(len(e["dimensions"]) for e in assigned) if assigned else everything
+        if count < expected:
+            notes.append(f"rater {rater!r} gave {count} of {expected} scores")
+    return notes
