@@ -215,14 +215,12 @@ def _find(run_dir: Path, name: str) -> list[Path]:
 
 def _tasks(task_ids: Sequence[str], t3_turn_rule: str) -> list[Any]:
     from humdial_eval import registry
+    from humdial_eval.protocol import get_protocol
 
-    tasks = []
-    for task_id in task_ids:
-        try:
-            tasks.append(registry.task_class(task_id)({"t3_turn_rule": t3_turn_rule}))
-        except (registry.PluginError, ValueError) as exc:
-            raise UserError(str(exc)) from None
-    return tasks
+    try:
+        return registry.make_tasks(task_ids, get_protocol("humdial", t3_turn_rule=t3_turn_rule))
+    except (registry.PluginError, ValueError) as exc:
+        raise UserError(str(exc)) from None
 
 
 def _score_arguments(score_cmd: Any, submission: str | Path, testset: str | Path, out: Path, judge: str,

@@ -184,7 +184,8 @@ def _parse_dialogue(
     if not turns:
         return None
     turns.sort(key=lambda t: t.turn_id)
-    return Dialogue(dialogue_id, language, task, tuple(turns), source=path, line=line_no)
+    return Dialogue(dialogue_id, language, task, tuple(turns), source=path, line=line_no,
+                    raw_turns=tuple(raw_turns) if kind == "submission" else ())
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")

@@ -14,7 +14,12 @@ from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from humdial_eval.protocol import Protocol
+    from humdial_eval.task import Task
 
 TASK_GROUP = "humdial_eval.tasks"
 JUDGE_GROUP = "humdial_eval.judges"
@@ -42,6 +47,18 @@ def task_class(task_id: str) -> Any:
     if task_id not in entries:
         raise PluginError(f"no task plugin named {task_id!r}; installed: {', '.join(sorted(entries)) or 'none'}")
     return entries[task_id].load()
+
+
+def make_tasks(task_ids: Sequence[str], protocol: Protocol | None = None) -> list[Task]:
+    """The task plugins ``task_ids`` (in that order), each made for ``protocol`` (default: humdial): the one
+    place tasks are made, so every command builds the same items under the same protocol. Raises
+    :class:`PluginError` for an unknown id and ValueError for a protocol setting a task refuses (e.g. an
+    unknown T3 turn rule)."""
+    if protocol is None:
+        from humdial_eval.protocol import HUMDIAL
+
+        protocol = HUMDIAL
+    return [task_class(task_id)(protocol) for task_id in task_ids]
 
 
 def judge_factory(backend: str) -> Callable[..., Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from humdial_eval import layout, registry
 from humdial_eval.cli.errors import UserError
+from humdial_eval.protocol import Protocol, get_protocol
 from humdial_eval.task import Task
 
 RANKED_TASKS = ("T1", "T2", "T3")
@@ -33,16 +34,24 @@ def split_list(value: str, name: str) -> list[str]:
     return items
 
 
-def make_tasks(args: argparse.Namespace, options: dict[str, str] | None = None) -> list[Task]:
-    """The chosen task plugins with ``options`` (a protocol's task options; default: the turn rule alone)."""
-    options = dict(options) if options is not None else {"t3_turn_rule": args.t3_turn_rule or "second_non_neutral"}
-    tasks = []
-    for task_id in split_list(args.tasks, "tasks"):
-        try:
-            tasks.append(registry.task_class(task_id)(options))
-        except (registry.PluginError, ValueError) as exc:
-            raise UserError(str(exc)) from exc
-    return tasks
+def make_tasks(args: argparse.Namespace, protocol: Protocol | None = None) -> list[Task]:
+    """The chosen task plugins made for ``protocol`` (default: the one ``--protocol``, ``--no-language-rule``
+    and ``--t3-turn-rule`` name, see :func:`protocol_of`)."""
+    protocol = protocol if protocol is not None else protocol_of(args)
+    try:
+        return registry.make_tasks(split_list(args.tasks, "tasks"), protocol)
+    except (registry.PluginError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def protocol_of(args: argparse.Namespace) -> Protocol:
+    """The protocol the command line names (a command without ``--protocol`` gets humdial)."""
+    try:
+        return get_protocol(getattr(args, "protocol", None) or "humdial",
+                            language_rule=not getattr(args, "no_language_rule", False),
+                            t3_turn_rule=getattr(args, "t3_turn_rule", None))
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def languages(args: argparse.Namespace) -> list[str]:

@@ -93,7 +93,7 @@ def score(args: argparse.Namespace, console: Console | None = None) -> tuple[int
             "the judgment store": None if args.no_cache else args.cache or default_cache_path()})
     except OutputError as exc:
         raise UserError(str(exc)) from None
-    tasks = make_tasks(args, protocol.task_options())
+    tasks = make_tasks(args, protocol)
     chosen_languages = languages(args)
     try:
         judges = build_judges(args.judge)

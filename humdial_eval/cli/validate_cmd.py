@@ -7,6 +7,7 @@ import sys
 
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
+from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS
 from humdial_eval.terminal import json_line
 from humdial_eval.validate import InputError, open_inputs
 
@@ -15,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="check a submission against a test set")
     add_input_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the issues as JSON lines")
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                        help="check the turns this scoring protocol scores (official: the turn the published "
+                             "scripts pick from the submitted line; docs/protocols.md)")
     parser.set_defaults(func=run)
 
 
