@@ -208,6 +208,43 @@ def write_jsonl(root: Path = HERE) -> None:
             path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
 
 
+# Lines Python's json.loads reads but the harness's reader refuses (a key twice, NaN): the scripts score them,
+# the harness scores the dialogue the minimum under both protocols (docs/protocols.md). Written apart, in
+# refused/, so that the main data's means stay comparable. (suffix, gold labels, the submitted line as text)
+REFUSED_LINES: dict[tuple[str, str], list[tuple[str, list[str], str]]] = {
+    ("en", "T1"): [
+        ("dup_key", ["neutral", "sad", "sad"],
+         '{"dialogue_id": "en_t1_dup_key", "turns": [{"turn_id": 1, "text": "a", "emotion": "neutral", '
+         '"response_text": "ok"}, {"turn_id": 2, "text": "b", "emotion": "sad", "response_text": "ok"}, '
+         '{"turn_id": 3, "text": "c", "emotion": "sad", "emotion": "happy", "response_text": "[[judge:int]]"}]}'),
+        ("nan", ["neutral", "sad", "sad"],
+         '{"dialogue_id": "en_t1_nan", "turns": [{"turn_id": 1, "text": "a", "emotion": "neutral", '
+         '"response_text": "ok"}, {"turn_id": 2, "text": "b", "emotion": "sad", "response_text": "ok"}, '
+         '{"turn_id": 3, "text": "c", "emotion": "sad", "confidence": NaN, "response_text": "[[judge:string]]"}]}'),
+    ],
+    ("en", "T3"): [
+        ("dup_key", ["sad", "fear", "neutral"],
+         '{"dialogue_id": "en_t3_dup_key", "dialogue_id": "en_t3_dup_key", "turns": [{"turn_id": 1, "text": "a", '
+         '"emotion": "sad", "response_text": "ok"}, {"turn_id": 2, "text": "b", "emotion": "fear", '
+         '"response_text": "[[judge:int]]", "response_audio": "HD-Track1-T3/en_t3_dup_key_2_response.wav"}, '
+         '{"turn_id": 3, "text": "c", "emotion": "neutral", "response_text": "ok"}]}'),
+    ],
+}
+
+
+def write_refused(root: Path = HERE / "refused") -> None:
+    """The refused/ test set and submission (one file per (language, task) of REFUSED_LINES)."""
+    for (language, task), cases in REFUSED_LINES.items():
+        gold = [{"dialogue_id": dialogue_id(language, task, suffix),
+                 "turns": [{"turn_id": i, "text": t, "emotion": label} for i, (t, label) in enumerate(zip("abc", labels), 1)]}
+                for suffix, labels, _ in cases]
+        for folder, lines in ((root / "testset" / "HD-Track1-Test", [json.dumps(g) for g in gold]),
+                              (root / "submission" / "HD-Track1", [line for _, _, line in cases])):
+            path = folder / language / f"HD-Track1-{task}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
 def write_audio(submission_root: Path, seconds: float = 2.5, rate: int = 16000) -> None:
     """A quiet 220 Hz tone as every T3 reply's WAV (the judge is scripted; the audio only has to be valid)."""
     for language in ("en", "zh"):
@@ -218,6 +255,8 @@ def write_audio(submission_root: Path, seconds: float = 2.5, rate: int = 16000) 
         )
         names = [(dialogue_id(language, "T3", suffix), len(turns)) for suffix, turns in DIALOGUES[(language, "T3")]]
         names += [(dialogue_id(language, "T3", suffix), len(turns)) for suffix, _, turns in RAW_CASES.get((language, "T3"), [])]
+        names += [(dialogue_id(language, "T3", suffix), len(labels))
+                  for suffix, labels, _ in REFUSED_LINES.get((language, "T3"), [])]
         for did, count in names:
             for index in range(1, count + 1):
                 with wave.open(str(folder / f"{did}_{index}_response.wav"), "wb") as w:
@@ -229,3 +268,4 @@ def write_audio(submission_root: Path, seconds: float = 2.5, rate: int = 16000) 
 
 if __name__ == "__main__":
     write_jsonl()
+    write_refused()
