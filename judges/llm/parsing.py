@@ -145,8 +145,10 @@ def _as_number(value: Any) -> float | None:
     """A number from an int, a float or a string such as ``"4"``, ``"4/5"`` or ``"score: 3"``."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
+    if isinstance(value, int):
+        return value  # any size: float() of an integer past float range raises OverflowError
+    if isinstance(value, float):
+        number = value
     elif isinstance(value, str):
         match = _NUMBER.search(value)
         if not match:
