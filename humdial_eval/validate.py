@@ -116,7 +116,7 @@ def _check_file(
     path = submitted_file.path
     for dialogue_id, gold in gold_file.dialogues.items():
         submitted = submitted_file.dialogues.get(dialogue_id)
-        if submitted is None:
+        if submitted is None or not submitted.turns:  # a line none of whose turns could be read counts as missing
             issues.add("missing_dialogue", "dialogue of the test set is missing", file=path, dialogue_id=dialogue_id)
             continue
         _check_dialogue(gold, submitted, task, issues, unusable, faulty)

@@ -123,6 +123,9 @@ RAW_CASES: dict[tuple[str, str], list[tuple[str, list[tuple[int, str]], list[dic
          [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3.0, "happy", "[[judge:string]]")]),
         ("bigint", [(1, "neutral"), (2, "sad"), (3, "sad")],
          [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3, "sad", "[[judge:bigint]]")]),
+        # no turn_id the loader accepts: the loader keeps no turn, the scripts read the line all the same
+        ("all_ids_float", [(1, "neutral"), (2, "sad"), (3, "sad")],
+         [_t(1.0, "neutral", "ok"), _t(2.5, "sad", "[[judge:int]]"), _t(None, "sad", "[[judge:decimal]]")]),
     ],
     ("zh", "T2"): [
         ("no_labels", [(1, "neutral"), (2, "sad"), (3, "anger")],
