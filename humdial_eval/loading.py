@@ -175,6 +175,8 @@ def _parse_dialogue(
     raw_turns = record.get("turns")
     if not isinstance(raw_turns, list) or not raw_turns:
         issues.add("missing_field", "turns must be a non-empty list", field="turns", **where)
+        if kind == "submission" and not raw_turns:  # kept without turns: eval_task3.py skips such a line
+            return Dialogue(dialogue_id, language, task, (), source=path, line=line_no)
         return None
     turns: list[Turn] = []
     seen: set[int] = set()

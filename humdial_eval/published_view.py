@@ -57,6 +57,8 @@ def build_published_item(task: Task, gold: Dialogue, submitted: Dialogue | None)
         if task.published_script == FINAL_TURN:
             return _final_turn_item(task, gold, submitted, turns, meta)
         if task.published_script == SECOND_RAW_EMOTIONAL:
+            if not turns:
+                return Skipped("the line has no turns (eval_task3.py 120-122)", meta)
             index = _second_raw_emotional(turns)
             if index is None:
                 return Skipped("fewer than two turns whose raw label is not 'neutral' (eval_task3.py 85-97, 126-127)",

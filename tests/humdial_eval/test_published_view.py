@@ -125,3 +125,11 @@ def test_humdial_keeps_the_loaded_dialogue() -> None:
                          raw_turns=({"text": "a", "emotion": "sad", "response_text": "raw"},))
     built = TrajectoryTask(HUMDIAL).build_item(GOLD, submitted)
     assert isinstance(built, EvalItem) and built.response_text == "loaded 3" and built.question == "gold text 3"
+
+
+def test_a_line_with_no_turns_is_skipped_by_t3_and_stops_t1() -> None:
+    empty = Dialogue("d", "en", "T3", ())
+    assert isinstance(EmpathyTask(OFFICIAL).build_item(GOLD, empty), Skipped)  # eval_task3.py 120-122
+    stopped = TrajectoryTask(OFFICIAL).build_item(GOLD, empty)  # turns[-1]: IndexError, eval_task1.py 118
+    assert isinstance(stopped, MissingResponse) and "eval_task1.py line 118" in stopped.reason
+    assert isinstance(EmpathyTask(HUMDIAL).build_item(GOLD, empty), MissingResponse)
