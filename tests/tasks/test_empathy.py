@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from humdial_eval.dialogue import Dialogue, Turn
-from humdial_eval.protocol import get_protocol
-from humdial_eval.registry import PluginError, make_tasks
+from humdial_eval.benchmark.dialogue import Dialogue, Turn
+from humdial_eval.benchmark.protocol import get_protocol
+from humdial_eval.engine.registry import PluginError, make_tasks
 from humdial_eval.tasks.empathy import EmpathyTask, last_non_neutral, second_non_neutral
 
 

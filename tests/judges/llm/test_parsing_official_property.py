@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 
 from humdial_eval.judges.llm.parsing import ParseError, parse_official
-from humdial_eval.protocol import OFFICIAL_T1_T2, OFFICIAL_T3
+from humdial_eval.benchmark.protocol import OFFICIAL_T1_T2, OFFICIAL_T3
 from humdial_eval.tasks.empathy import RUBRIC as T3
 from humdial_eval.tasks.trajectory import RUBRIC as T1
 
