@@ -92,7 +92,7 @@ def judge_seconds(repeats: int) -> dict[str, float]:
     from humdial_eval.judges.offline_rubric import text_features
     from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS, find_emotions
 
-    task = registry.task_class("T1")({})
+    task = registry.task_class("T1")()
     context = (
         ContextTurn(turn_id=1, user_text="My sister is finally visiting next week!", emotion="happy", response_text="How lovely!"),
         ContextTurn(turn_id=2, user_text="But her flight just got cancelled.", emotion="sad", response_text="Oh no."),

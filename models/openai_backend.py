@@ -195,7 +195,7 @@ def _clean(text: str | None) -> str:
 def _judged_on_audio(task_id: str) -> bool:
     """Whether the task plugin wants response audio for its evaluated turn (found through its entry point)."""
     try:
-        return bool(registry.task_class(task_id)({}).needs_response_audio)
+        return bool(registry.task_class(task_id)().needs_response_audio)
     except (registry.PluginError, ValueError):
         return False
 

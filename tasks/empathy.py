@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from humdial_eval.benchmark.dialogue import Dialogue, Turn
 from humdial_eval.benchmark.emotions import is_neutral
+from humdial_eval.benchmark.protocol import HUMDIAL, Protocol
 from humdial_eval.benchmark.rubric import DENSE_1_TO_5, Dimension, Rubric
 from humdial_eval.benchmark.task import Task
 
@@ -105,9 +106,11 @@ class EmpathyTask(Task):
     rubric = RUBRIC
     prompt_template = "prompts/T3.j2"  # LLM judge prompt (Jinja2), relative to this module
 
-    def __init__(self, options: dict[str, str] | None = None) -> None:
-        super().__init__(options)
-        rule = self.options.get("t3_turn_rule", DEFAULT_TURN_RULE)
+    published_script = "second_raw_emotional"
+
+    def __init__(self, protocol: Protocol = HUMDIAL) -> None:
+        super().__init__(protocol)
+        rule = protocol.t3_turn_rule
         if rule not in TURN_RULES:
             raise ValueError(f"unknown T3 turn rule {rule!r}; choose one of {', '.join(TURN_RULES)}")
         self.turn_rule = rule

@@ -49,4 +49,5 @@ class ReasoningTask(Task):
     name = "Emotional reasoning"
     rubric = RUBRIC
     filters_history = True
+    published_script = "final_turn"
     prompt_template = "prompts/T2.j2"  # LLM judge prompt (Jinja2), relative to this module

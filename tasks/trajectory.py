@@ -49,4 +49,5 @@ class TrajectoryTask(Task):
     name = "Emotional trajectory detection"
     rubric = RUBRIC
     filters_history = True
+    published_script = "final_turn"
     prompt_template = "prompts/T1.j2"  # LLM judge prompt (Jinja2), relative to this module

@@ -248,7 +248,7 @@ def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pyte
     from humdial_eval.judges.offline_rubric import OfflineRubricJudge
     from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
-    task = registry.task_class("T1")({})
+    task = registry.task_class("T1")()
     item = EvalItem(task="T1", language="en", dialogue_id="d", turn_id=3, context=(), question="How do I feel?",
                     question_emotion="sad", response_text="sad " * 30_000)
     seen: list[int] = []

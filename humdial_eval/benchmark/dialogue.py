@@ -37,6 +37,9 @@ class Dialogue:
     turns: tuple[Turn, ...]
     source: Path | None = None
     line: int | None = None
+    # A submitted line's ``turns`` exactly as ``json.loads`` read them (file order, every field, turns the
+    # loader refused included): the published scripts' view is built from these (protocol ``official``).
+    raw_turns: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def turn(self, turn_id: int) -> Turn | None:
         for turn in self.turns:

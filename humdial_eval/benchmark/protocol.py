@@ -10,8 +10,8 @@ name and settings, so a number always says which rules made it.
   rule (``--no-language-rule`` leaves the scripts alone). See :data:`OFFICIAL` and docs/protocols.md
   for each rule with the line of the script it reproduces.
 
-A protocol is data. The task plugins read their part through task options (turn selection, history,
-empty replies), judges through :meth:`humdial_eval.benchmark.judgment.Judge.use_protocol` (answer parsing,
+A protocol is data, and the one policy argument: task plugins take it whole (``Task(protocol)``) and read
+its typed fields (turn selection, which view of the submitted line the judge sees, history, empty replies), judges through :meth:`humdial_eval.benchmark.judgment.Judge.use_protocol` (answer parsing,
 sampling), and the runner and aggregation read the rest.
 """
 
@@ -72,6 +72,11 @@ class Protocol:
     # a judgment that fails because of the submission (HTTP 400/413/422, audio the judge cannot take)
     # scores the minimum, flagged submission_fault.
     integrity: bool = True
+    # What the judge is shown: "loader" (the harness's loaded dialogues: test-set texts and labels, turns by
+    # turn_id, chat-template prefix and special tokens removed) or "published" (the submitted line as the
+    # published scripts read it, humdial_eval/benchmark/published_view.py: file order, ``input_text or text``, every
+    # reply cut at its last ``assistant\n``, special tokens kept, nothing truncated).
+    dialogue_view: str = "loader"
     # What a dialogue with no turn to evaluate becomes: "fallback" (the turn rule picks another) or
     # "skip" (counted as skipped, in no mean), which the published T3 script does.
     unqualified_dialogue: str = "fallback"
@@ -81,15 +86,6 @@ class Protocol:
     # The organisers' exclusion list applied unless the user names another or "none" (``--exclude``): a
     # shipped list name (humdial_eval/benchmark/exclusions/), or None for none.
     exclusions: str | None = None
-
-    def task_options(self) -> dict[str, str]:
-        """The options task plugins read (turn selection, history, empty replies)."""
-        return {
-            "t3_turn_rule": self.t3_turn_rule,
-            "history": self.history,
-            "empty_reply": self.empty_reply,
-            "unqualified_dialogue": self.unqualified_dialogue,
-        }
 
     def record(self) -> dict[str, Any]:
         """What summary.json and the report say about the protocol (items carry its name)."""
@@ -117,6 +113,7 @@ OFFICIAL = Protocol(
     llm_settings={"temperature": 0.6, "top_p": 0.95, "top_k": 20, "max_tokens": 16384, "seed": 1234,
                   "parse_retries": 0},
     integrity=False,
+    dialogue_view="published",
     unqualified_dialogue="skip",
     unparsable_answer="exclude",
     # The organisers left these items out of the final (general_description.md, news of 2025-11-17).

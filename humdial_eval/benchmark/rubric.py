@@ -29,6 +29,13 @@ class Scale:
         return len(self.values) != self.maximum - self.minimum + 1
 
     def clamp(self, value: float) -> int:
+        """The scale value for a number: on a sparse scale the highest allowed value not above it (the
+        lowest below all), on a dense one the nearest, half up, within the ends. An int of any size is
+        compared as it is (converting one past float range would raise OverflowError)."""
+        if isinstance(value, int):
+            if self.sparse:
+                return max([allowed for allowed in self.values if value >= allowed], default=self.values[0])
+            return max(self.minimum, min(self.maximum, value))
         if math.isnan(value):
             raise ValueError("score is NaN")
         if self.sparse:

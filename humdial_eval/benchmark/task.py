@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from humdial_eval.benchmark.dialogue import Dialogue, Turn
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.benchmark.items import ContextTurn, EvalItem
+from humdial_eval.benchmark.protocol import HUMDIAL, Protocol
 from humdial_eval.benchmark.results import ItemResult
 from humdial_eval.benchmark.rubric import Rubric
 
@@ -39,8 +40,9 @@ class Skipped:
 class Task(ABC):
     """Base class of task plugins. Subclasses set the class attributes and may override turn selection.
 
-    ``options`` carries task-specific settings from the command line (e.g. ``t3_turn_rule``); a task
-    records the ones it used in each item's ``meta`` so results say how they were produced.
+    ``protocol`` is the one policy argument: the scoring protocol whose typed fields decide the turn rule,
+    the view of the submission the judge is shown, the history and what an empty reply becomes. A task
+    records the settings it used in each item's ``meta`` so results say how they were produced.
     """
 
     id: ClassVar[str]
@@ -50,6 +52,10 @@ class Task(ABC):
     # Whether the option ``history=text_and_emotion`` applies: the published T1/T2 scripts show the
     # judge only turns with both a text and a label; T3's script shows every turn up to the evaluated one.
     filters_history: ClassVar[bool] = False
+    # How the published script of this task reads a submitted line (humdial_eval/benchmark/published_view.py):
+    # "final_turn" (eval_task1.py/eval_task2.py), "second_raw_emotional" (eval_task3.py), or None where no
+    # script exists (the task then builds its items from the loaded dialogues under every protocol).
+    published_script: ClassVar[str | None] = None
 
     @property
     def needs_response_audio(self) -> bool:
@@ -67,8 +73,28 @@ class Task(ABC):
         """
         return None
 
-    def __init__(self, options: Mapping[str, str] | None = None) -> None:
-        self.options: dict[str, str] = dict(options or {})
+    def __init__(self, protocol: Protocol = HUMDIAL) -> None:
+        if not isinstance(protocol, Protocol):
+            raise TypeError(f"{type(self).__name__}(protocol): expected a humdial_eval.benchmark.protocol.Protocol, got "
+                            f"{type(protocol).__name__} (a dict of task options is no longer taken: use "
+                            "humdial_eval.benchmark.protocol.get_protocol(name, t3_turn_rule=...))")
+        self.protocol = protocol
+
+    @property
+    def reads_submitted_line(self) -> bool:
+        """Whether items are built from the submitted line as the published script reads it (protocol
+        ``dialogue_view="published"`` on a task that has a published script)."""
+        return self.protocol.dialogue_view == "published" and self.published_script is not None
+
+    def judged_turn_id(self, gold: Dialogue, submitted: Dialogue | None) -> int | None:
+        """The turn_id whose reply is scored (validation checks that turn's reply and audio): the protocol's
+        view decides, so ``validate --protocol official`` checks what ``score --protocol official`` scores."""
+        if self.reads_submitted_line:
+            from humdial_eval.benchmark.published_view import judged_turn_id
+
+            return judged_turn_id(self, submitted)
+        target = self.evaluated_turn(gold)
+        return target.turn_id if target is not None else None
 
     def evaluated_turn(self, gold: Dialogue) -> Turn | None:
         """The turn whose response is judged; by default the final user turn."""
@@ -78,23 +104,29 @@ class Task(ABC):
         return {}
 
     def build_item(self, gold: Dialogue, submitted: Dialogue | None) -> EvalItem | MissingResponse | Skipped:
-        """The item to judge. Options (from the scoring protocol): ``unqualified_dialogue=skip`` makes a
-        dialogue without an evaluable turn :class:`Skipped`; ``empty_reply=judge`` sends an empty reply
-        to the judge instead of scoring it the minimum; ``history=text_and_emotion`` keeps only the earlier
-        turns whose text and raw label are both non-empty (on tasks that set ``filters_history``)."""
+        """The item to judge. From the protocol: ``dialogue_view="published"`` builds it from the submitted
+        line as the task's published script does (:mod:`humdial_eval.benchmark.published_view`); otherwise from the
+        loaded dialogues, where ``unqualified_dialogue="skip"`` makes a dialogue without an evaluable turn
+        :class:`Skipped`, ``empty_reply="judge"`` sends an empty reply to the judge instead of scoring it the
+        minimum, and ``history="text_and_emotion"`` keeps only the earlier turns whose text and raw label are
+        both non-empty (on tasks that set ``filters_history``)."""
+        if self.reads_submitted_line:
+            from humdial_eval.benchmark.published_view import build_published_item
+
+            return build_published_item(self, gold, submitted)
         target = self.evaluated_turn(gold)
         if target is None:
-            if self.options.get("unqualified_dialogue") == "skip":
+            if self.protocol.unqualified_dialogue == "skip":
                 return Skipped("no turn of this dialogue qualifies under the turn rule; skipped", self.item_meta())
             return MissingResponse(turn_id=-1, reason="no turn of this dialogue qualifies for evaluation")
         answered = submitted.turn(target.turn_id) if submitted else None
         if answered is None:
             return MissingResponse(target.turn_id, "the submission has no such turn")
         response_text = (answered.response_text or "").strip()
-        if not response_text and not (self.options.get("empty_reply") == "judge" and answered.response_text is not None):
+        if not response_text and not (self.protocol.empty_reply == "judge" and answered.response_text is not None):
             return MissingResponse(target.turn_id, "response_text is empty")
         history = [turn for turn in gold.turns if turn.turn_id < target.turn_id]
-        if self.filters_history and self.options.get("history") == "text_and_emotion":
+        if self.filters_history and self.protocol.history == "text_and_emotion":
             history = [turn for turn in history if turn.text and turn.raw_emotion]
         context = tuple(
             ContextTurn(turn.turn_id, turn.text, turn.emotion, _response_of(submitted, turn.turn_id), turn.raw_emotion)

@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the challenge's packaging rules (a package named HD-Track1.zip, a system description "
                              "PDF of at least 2 pages in HD-Track1/) are errors, not warnings")
     parser.add_argument("--json", action="store_true", help="print the issues as JSON lines")
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
+                        help="check the turns this scoring protocol scores (official: the turn the published "
+                             "scripts pick from the submitted line; docs/protocols.md)")
     parser.set_defaults(func=run)
 
 

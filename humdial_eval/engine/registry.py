@@ -14,7 +14,13 @@ from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from humdial_eval.errors import UserError
+
+if TYPE_CHECKING:
+    from humdial_eval.benchmark.protocol import Protocol
+    from humdial_eval.benchmark.task import Task
 
 TASK_GROUP = "humdial_eval.tasks"
 JUDGE_GROUP = "humdial_eval.judges"
@@ -24,6 +30,11 @@ COMMAND_GROUP = "humdial_eval.commands"
 
 class PluginError(LookupError):
     """A plugin was asked for by a name no installed package provides."""
+
+
+class TaskError(UserError, PluginError):
+    """A task that cannot be made: an unknown id, or a protocol setting the task refuses. A UserError for the
+    CLI and the API; a PluginError for callers that catch that."""
 
 
 def _entries(group: str) -> dict[str, EntryPoint]:
@@ -161,15 +172,17 @@ def ranked_task_ids() -> tuple[str, ...]:
     return tuple(task_id for task_id, cls in task_classes().items() if getattr(cls, "ranked", False))
 
 
-def make_tasks(task_ids: Sequence[str] | None, protocol: Any) -> list[Any]:
-    """The task plugins ``task_ids`` (default: the ranked ones) made for ``protocol``; an unknown id or an
-    option a task refuses is a :class:`~humdial_eval.errors.UserError` naming it."""
-    from humdial_eval.errors import UserError
+def make_tasks(task_ids: Sequence[str] | None = None, protocol: Protocol | None = None) -> list[Task]:
+    """The task plugins ``task_ids`` (default: the ranked ones, in that order), each made for ``protocol``
+    (default: humdial): the one place tasks are made, so every command builds the same items under the same
+    protocol. An unknown id or a protocol setting a task refuses (an unknown T3 turn rule) is a
+    :class:`~humdial_eval.errors.UserError` (and :class:`PluginError` / ValueError) naming it."""
+    from humdial_eval.benchmark.protocol import HUMDIAL
 
     tasks = []
     for task_id in task_ids if task_ids is not None else ranked_task_ids():
         try:
-            tasks.append(task_class(task_id)(protocol.task_options()))
+            tasks.append(task_class(task_id)(protocol if protocol is not None else HUMDIAL))
         except (PluginError, ValueError) as exc:
-            raise UserError(str(exc)) from exc
+            raise TaskError(str(exc)) from exc
     return tasks

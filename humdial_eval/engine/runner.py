@@ -64,7 +64,8 @@ def run_judging(
     """``exclusions``: items the organisers left out, recorded and never judged. ``on_failure``: ``exclude`` (default) leaves a judge-side failure out of the means, counted;
     ``min`` scores it the minimum on each dimension the judge was to score. ``protocol`` supplies the
     rules that score without a judge (language rule, integrity rules, skipped dialogues); the tasks
-    must have been made with its task options and the judges told with ``Judge.use_protocol``."""
+    must have been made for it (``registry.make_tasks(ids, protocol)``) and the judges told with
+    ``Judge.use_protocol``."""
     if repeats < 1:
         raise ValueError("repeats must be at least 1")
     if on_failure not in ON_FAILURE:

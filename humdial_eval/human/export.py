@@ -26,6 +26,7 @@ from humdial_eval.benchmark.dialogue import Submission, TestSet
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.benchmark.items import EvalItem
 from humdial_eval.inputs.loading import load_submission, load_testset
+from humdial_eval.benchmark.protocol import get_protocol
 from humdial_eval.benchmark.rubric import Dimension
 from humdial_eval.benchmark.task import MissingResponse, Task
 from humdial_eval.terminal import printable_block
@@ -128,7 +129,9 @@ def chosen_rows(
 
 
 def run_tasks(task_ids: list[str], run: RunFolder, issues: IssueLog) -> dict[str, Task]:
-    options = {k: str(v) for k, v in run.options.items() if k == "t3_turn_rule"}
+    rule = run.options.get("t3_turn_rule")
+    # the run's T3 rule on the loader's view (the run reader does not yet expose the recorded protocol)
+    protocol = get_protocol("humdial", t3_turn_rule=str(rule) if rule is not None else None)
     classes, failures = task_plugins()
     found: dict[str, Task] = {}
     for task_id in task_ids:
@@ -138,7 +141,7 @@ def run_tasks(task_ids: list[str], run: RunFolder, issues: IssueLog) -> dict[str
                        + (f"; {'; '.join(failures)}" if failures else ""), file=run.path / "items.jsonl", field="task")
             continue
         try:
-            found[task_id] = classes[task_id](options)
+            found[task_id] = classes[task_id](protocol)
         except ValueError as exc:
             issues.add("invalid_option", str(exc), file=run.path / "summary.json", field="options")
     return found

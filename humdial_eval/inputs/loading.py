@@ -118,6 +118,18 @@ def read_dialogue_file(
         dialogue = _parse_dialogue(record, language, task, kind, root, path, line_no, issues)
         if dialogue is None:
             continue
+        earlier = result.dialogues.get(dialogue.dialogue_id)
+        if earlier is not None and not earlier.turns and dialogue.turns:
+            issues.add(
+                "duplicate_dialogue",
+                f"dialogue_id already used on line {earlier.line}, which has no usable turn; this line is used",
+                file=path,
+                line=line_no,
+                dialogue_id=dialogue.dialogue_id,
+                field="dialogue_id",
+            )
+            result.dialogues[dialogue.dialogue_id] = dialogue
+            continue
         if dialogue.dialogue_id in result.dialogues:
             first = result.dialogues[dialogue.dialogue_id].line
             issues.add(
@@ -163,6 +175,8 @@ def _parse_dialogue(
     raw_turns = record.get("turns")
     if not isinstance(raw_turns, list) or not raw_turns:
         issues.add("missing_field", "turns must be a non-empty list", field="turns", **where)
+        if kind == "submission" and not raw_turns:  # kept without turns: eval_task3.py skips such a line
+            return Dialogue(dialogue_id, language, task, (), source=path, line=line_no)
         return None
     turns: list[Turn] = []
     seen: set[int] = set()
@@ -182,9 +196,12 @@ def _parse_dialogue(
         seen.add(turn.turn_id)
         turns.append(turn)
     if not turns:
+        if kind == "submission":  # no turn the loader can use, yet the published scripts read the line
+            return Dialogue(dialogue_id, language, task, (), source=path, line=line_no, raw_turns=tuple(raw_turns))
         return None
     turns.sort(key=lambda t: t.turn_id)
-    return Dialogue(dialogue_id, language, task, tuple(turns), source=path, line=line_no)
+    return Dialogue(dialogue_id, language, task, tuple(turns), source=path, line=line_no,
+                    raw_turns=tuple(raw_turns) if kind == "submission" else ())
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")

@@ -114,7 +114,7 @@ def _check_file(
     path = submitted_file.path
     for dialogue_id, gold in gold_file.dialogues.items():
         submitted = submitted_file.dialogues.get(dialogue_id)
-        if submitted is None:
+        if submitted is None or not submitted.turns:  # a line none of whose turns could be read counts as missing
             issues.add("missing_dialogue", "dialogue of the test set is missing", file=path, dialogue_id=dialogue_id)
             continue
         _check_dialogue(gold, submitted, task, issues, unusable, faulty)
@@ -127,11 +127,11 @@ def _check_dialogue(
     gold: Dialogue, submitted: Dialogue, task: Task, issues: IssueLog, unusable: set[Path], faulty: dict[Path, str]
 ) -> None:
     where = {"file": submitted.source, "line": submitted.line, "dialogue_id": gold.dialogue_id}
-    evaluated = task.evaluated_turn(gold)
+    evaluated = task.judged_turn_id(gold, submitted)  # the protocol's view decides which reply is scored
     needs_audio = task.needs_response_audio
     for gold_turn in gold.turns:
         turn = submitted.turn(gold_turn.turn_id)
-        is_evaluated = evaluated is not None and gold_turn.turn_id == evaluated.turn_id
+        is_evaluated = evaluated is not None and gold_turn.turn_id == evaluated
         if turn is None:
             issues.add("missing_turn", "turn of the test set is missing", turn_id=gold_turn.turn_id, field="turns", **where)
             continue
@@ -141,7 +141,7 @@ def _check_dialogue(
             issues.add("empty_response", note, turn_id=turn.turn_id, field="response_text", severity=severity, **where)
         cap = reply_cap(gold.language)
         length = len((turn.response_text or "").strip())
-        if length > cap and (evaluated is None or gold_turn.turn_id <= evaluated.turn_id):
+        if length > cap and (evaluated is None or gold_turn.turn_id <= evaluated):
             shown = f"over {MAX_JUDGED_CHARS}" if len(turn.response_text or "") >= MAX_JUDGED_CHARS else str(length)
             issues.add("response_too_long", f"response_text has {shown} characters, over the {gold.language} cap of "
                        f"{cap}; the item scores the minimum without being sent to a judge",

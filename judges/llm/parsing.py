@@ -145,8 +145,10 @@ def _as_number(value: Any) -> float | None:
     """A number from an int, a float or a string such as ``"4"``, ``"4/5"`` or ``"score: 3"``."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
+    if isinstance(value, int):
+        return value  # any size: float() of an integer past float range raises OverflowError
+    if isinstance(value, float):
+        number = value
     elif isinstance(value, str):
         match = _NUMBER.search(value)
         if not match:
@@ -181,8 +183,10 @@ def _rationale(obj: dict[str, Any] | None, body: str) -> str:
 # the answer is stripped; a "```json" anywhere selects the text after it up to the next "```" (or the
 # end); otherwise a text that starts and ends with "```" loses them and a leading "json"; json.loads
 # reads the rest; if that fails, missing "}" (and, in T1/T2, "]") are appended once and it is read
-# again; anything else that goes wrong fails the item. Each dimension is then Python's int() of its
-# value; a value int() refuses becomes 1 (T1/T2: only ValueError/TypeError; int(inf) fails the item).
+# again; anything else that goes wrong fails the item (a plain ValueError of json.loads, e.g. an integer
+# past Python's 4300-digit limit, is not a JSONDecodeError: no repair, the item fails). Each dimension is
+# then Python's int() of its value, of any size; a value int() refuses becomes 1 (T1/T2: only
+# ValueError/TypeError; int(inf) fails the item); then T1/T2 map <=2 -> 1, <=4 -> 3, else 5, T3 clamp to 1..5.
 
 
 @dataclass
@@ -218,8 +222,11 @@ def parse_official(text: str | None, rubric: Rubric, wanted: Sequence[str], rule
         except (ValueError, RecursionError):
             raise ParseError(f"not JSON (published parsing, after brace repair): {first}") from None
         repaired = True
-    except RecursionError:
-        raise ParseError("not JSON (nested too deeply)") from None
+    except (ValueError, RecursionError) as exc:
+        # not a JSONDecodeError (an integer past Python's 4300-digit limit, nesting past the recursion limit):
+        # the scripts' generic ``except Exception`` drops the item without trying the repair
+        raise ParseError(f"json.loads raised {type(exc).__name__}: {str(exc)[:200]} (the published script drops "
+                         "the item)") from None
     if rule.scores_required:
         if not isinstance(value, dict) or "scores" not in value:
             raise ParseError("the answer has no 'scores' object (the published T1/T2 scripts drop the item)")
@@ -245,5 +252,9 @@ def parse_official(text: str | None, rubric: Rubric, wanted: Sequence[str], rule
             defaulted.append(key)
             number = rubric.dimension(key).scale.minimum
         scores[key] = rubric.dimension(key).scale.clamp(number)
-    rationale = _rationale(value, json.dumps(value, ensure_ascii=False)[:MAX_RATIONALE])
+    try:
+        whole = json.dumps(value, ensure_ascii=False)[:MAX_RATIONALE]
+    except (ValueError, RecursionError):
+        whole = body[:MAX_RATIONALE]
+    rationale = _rationale(value, whole)
     return OfficialAnswer(scores=scores, rationale=rationale, defaulted=defaulted, repaired=repaired)

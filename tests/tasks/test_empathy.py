@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from humdial_eval.benchmark.dialogue import Dialogue, Turn
+from humdial_eval.benchmark.protocol import get_protocol
+from humdial_eval.engine.registry import PluginError, make_tasks
 from humdial_eval.tasks.empathy import EmpathyTask, last_non_neutral, second_non_neutral
 
 
@@ -42,12 +44,25 @@ def test_task_default_rule_is_second_non_neutral_and_is_recorded() -> None:
     task = EmpathyTask()
     assert task.turn_rule == "second_non_neutral"
     assert task.item_meta() == {"t3_turn_rule": "second_non_neutral"}
-    assert EmpathyTask({"t3_turn_rule": "last_non_neutral"}).item_meta() == {"t3_turn_rule": "last_non_neutral"}
+    chosen = EmpathyTask(get_protocol("humdial", t3_turn_rule="last_non_neutral"))
+    assert chosen.item_meta() == {"t3_turn_rule": "last_non_neutral"}
 
 
 def test_unknown_rule_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown T3 turn rule"):
-        EmpathyTask({"t3_turn_rule": "first"})
+        EmpathyTask(get_protocol("humdial", t3_turn_rule="first"))
+    with pytest.raises(TypeError, match="Protocol"):
+        EmpathyTask({"t3_turn_rule": "second_non_neutral"})  # type: ignore[arg-type]
+
+
+def test_make_tasks_builds_every_chosen_task_for_one_protocol_and_names_an_unknown_id() -> None:
+    official = get_protocol("official")
+    tasks = make_tasks(["T3", "T1"], official)
+    assert [t.id for t in tasks] == ["T3", "T1"] and all(t.protocol is official for t in tasks)
+    assert tasks[0].turn_rule == "published_second_raw"  # type: ignore[attr-defined]
+    assert make_tasks(["T2"])[0].protocol.name == "humdial"
+    with pytest.raises(PluginError, match="T9"):
+        make_tasks(["T1", "T9"], official)
 
 
 def test_build_item_carries_context_with_gold_emotions() -> None:

@@ -1,4 +1,4 @@
-"""Item building under each protocol's task options: T3 turn selection, T1/T2 history, empty replies."""
+"""Item building under each protocol (``Task(protocol)``): T3 turn selection, T1/T2 history, empty replies."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ def dialogue(task: str, *labels: str | None, reply: str = "A reply.") -> tuple[D
     gold = tuple(Turn(i, f"text {i}", normalised.get(label or "", label), raw_emotion=label or None)
                  for i, label in enumerate(labels, start=1))
     submitted = tuple(Turn(i, f"text {i}", response_text=reply) for i in range(1, len(labels) + 1))
-    return Dialogue("d", "en", task, gold), Dialogue("d", "en", task, submitted)
+    # the submitted line carries the test set's turns (the published scripts read labels and texts from it)
+    raw = tuple({"turn_id": i, "text": f"text {i}", "response_text": reply, **({} if label is None else {"emotion": label})}
+                for i, label in enumerate(labels, start=1))
+    return Dialogue("d", "en", task, gold), Dialogue("d", "en", task, submitted, raw_turns=raw)
 
 
 def test_official_t3_counts_raw_labels_so_zhongxing_calm_and_empty_are_emotional() -> None:
-    official = EmpathyTask(OFFICIAL.task_options())
-    humdial = EmpathyTask(HUMDIAL.task_options())
+    official = EmpathyTask(OFFICIAL)
+    humdial = EmpathyTask(HUMDIAL)
     for label in ("中性", "calm", ""):
         gold, submitted = dialogue("T3", "sad", label, "happy")
         assert official.build_item(gold, submitted).turn_id == 2  # type: ignore[union-attr]
@@ -32,25 +35,25 @@ def test_official_t3_counts_raw_labels_so_zhongxing_calm_and_empty_are_emotional
 
 def test_official_t3_skips_a_dialogue_with_one_emotional_turn_where_humdial_falls_back() -> None:
     gold, submitted = dialogue("T3", "neutral", "sad", "neutral")
-    skipped = EmpathyTask(OFFICIAL.task_options()).build_item(gold, submitted)
-    assert isinstance(skipped, Skipped) and skipped.meta == {"t3_turn_rule": "published_second_raw"}
-    assert EmpathyTask(HUMDIAL.task_options()).build_item(gold, submitted).turn_id == 2  # type: ignore[union-attr]
+    skipped = EmpathyTask(OFFICIAL).build_item(gold, submitted)
+    assert isinstance(skipped, Skipped) and skipped.meta["t3_turn_rule"] == "published_second_raw"
+    assert EmpathyTask(HUMDIAL).build_item(gold, submitted).turn_id == 2  # type: ignore[union-attr]
 
 
 def test_official_t1_t2_history_keeps_only_turns_with_text_and_label_t3_keeps_all() -> None:
     for task in (TrajectoryTask, ReasoningTask):
         gold, submitted = dialogue(task.id, "sad", None, "happy", "neutral")
-        official = task(OFFICIAL.task_options()).build_item(gold, submitted)
-        humdial = task(HUMDIAL.task_options()).build_item(gold, submitted)
+        official = task(OFFICIAL).build_item(gold, submitted)
+        humdial = task(HUMDIAL).build_item(gold, submitted)
         assert [t.turn_id for t in official.context] == [1, 3]  # type: ignore[union-attr]
         assert [t.turn_id for t in humdial.context] == [1, 2, 3]  # type: ignore[union-attr]
     gold, submitted = dialogue("T3", None, "sad", "happy")
-    item = EmpathyTask(OFFICIAL.task_options()).build_item(gold, submitted)
+    item = EmpathyTask(OFFICIAL).build_item(gold, submitted)
     assert [t.turn_id for t in item.context] == [1]  # type: ignore[union-attr]
 
 
 def test_an_empty_reply_goes_to_the_judge_under_official_and_scores_by_rule_under_humdial() -> None:
     gold, submitted = dialogue("T1", "sad", "happy", "neutral", reply="  ")
-    official = TrajectoryTask(OFFICIAL.task_options()).build_item(gold, submitted)
+    official = TrajectoryTask(OFFICIAL).build_item(gold, submitted)
     assert not isinstance(official, MissingResponse) and official.response_text == ""
-    assert isinstance(TrajectoryTask(HUMDIAL.task_options()).build_item(gold, submitted), MissingResponse)
+    assert isinstance(TrajectoryTask(HUMDIAL).build_item(gold, submitted), MissingResponse)

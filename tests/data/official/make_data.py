@@ -88,6 +88,80 @@ DIALOGUES: dict[tuple[str, str], list[tuple[str, list[tuple[str, str | None]]]]]
 }
 
 
+# Submitted lines written turn by turn, for what the published scripts read from the line itself (file order,
+# ``input_text or text``, replies cut at their last ``assistant\n``, special tokens, whole long replies, a T3
+# turn without ``response_text``, labels missing from the submission, a turn_id of 3.0). Each case:
+# (suffix, gold turns [(turn_id, label)], submitted turns as dicts). A reply marker spelled with a special
+# token inside (``[[judge:<|im_end|>int]]``) is a marker only to a reader that deletes the token.
+LONG = "word " * 4500  # 22,500 characters: past the 20,000 the loader keeps of a reply
+
+
+def _t(turn_id: object, label: str | None, reply: str | None, **more: object) -> dict[str, object]:
+    turn: dict[str, object] = {"turn_id": turn_id}
+    if label is not None:
+        turn["emotion"] = label
+    if reply is not None:
+        turn["response_text"] = reply
+    turn.update(more)
+    return turn
+
+
+RAW_CASES: dict[tuple[str, str], list[tuple[str, list[tuple[int, str]], list[dict[str, object]]]]] = {
+    ("en", "T1"): [
+        ("cut_anywhere", [(1, "neutral"), (2, "sad"), (3, "sad")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3, "sad", "Well [[judge:offscale]] assistant\nFine.")]),
+        ("special_tokens", [(1, "neutral"), (2, "sad"), (3, "happy")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok<|im_end|>"), _t(3, "happy", "I hear you. [[judge:<|im_end|>int]]")]),
+        ("input_text", [(1, "neutral"), (2, "anger"), (3, "sad")],
+         [_t(1, "neutral", "ok", text="", input_text="hello [[judge:null]]"), _t(2, "anger", "ok"),
+          _t(3, "sad", "", text="", input_text="Why? [[judge:string]]")]),
+        ("file_order", [(1, "neutral"), (2, "anger"), (3, "sad")],
+         [_t(1, "neutral", "[[judge:null]]"), _t(3, "sad", "[[judge:bool]]"), _t(2, "anger", "ok [[judge:decimal]]")]),
+        ("long_reply", [(1, "neutral"), (2, "sad"), (3, "fear")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3, "fear", LONG + "[[judge:int]]")]),
+        ("turn_id_float", [(1, "neutral"), (2, "sad"), (3, "happy")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3.0, "happy", "[[judge:string]]")]),
+        ("bigint", [(1, "neutral"), (2, "sad"), (3, "sad")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3, "sad", "[[judge:bigint]]")]),
+        # no turn_id the loader accepts: the loader keeps no turn, the scripts read the line all the same
+        ("all_ids_float", [(1, "neutral"), (2, "sad"), (3, "sad")],
+         [_t(1.0, "neutral", "ok"), _t(2.5, "sad", "[[judge:int]]"), _t(None, "sad", "[[judge:decimal]]")]),
+    ],
+    ("zh", "T2"): [
+        ("no_labels", [(1, "neutral"), (2, "sad"), (3, "anger")],
+         [_t(1, None, "[[judge:null]]"), _t(2, None, "[[judge:bool]]"), _t(3, None, "")]),
+        ("hugeint", [(1, "neutral"), (2, "sad"), (3, "sad")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3, "sad", "[[judge:hugeint]]")]),
+        ("unicode_digits", [(1, "neutral"), (2, "sad"), (3, "anger")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "ok"), _t(3, "anger", "<|im_start|>assistant\n[[judge:unicode_digits]]")]),
+        ("history_cut", [(1, "neutral"), (2, "sad"), (3, "anger")],
+         [_t(1, "neutral", "ok"), _t(2, "sad", "A [[judge:int]] assistant\nB"), _t(3, "anger", "")]),
+    ],
+    ("en", "T3"): [
+        ("no_response_key", [(1, "neutral"), (2, "sad"), (3, "anger")],
+         [_t(1, "neutral", "ok [[judge:int]]"), _t(2, "sad", "ok"), _t(3, "anger", None)]),
+        ("file_order", [(1, "anger"), (2, "neutral"), (3, "sad")],
+         [_t(3, "sad", "[[judge:int]]"), _t(1, "anger", "[[judge:string]]"), _t(2, "neutral", "[[judge:decimal]]")]),
+        ("special_tokens", [(1, "sad"), (2, "happy"), (3, "neutral")],
+         [_t(1, "sad", "[[judge:missing]]"), _t(2, "happy", "ok [[judge:<|endoftext|>int]]"), _t(3, "neutral", "ok")]),
+        ("input_text", [(1, "sad"), (2, "fear"), (3, "neutral")],
+         [_t(1, "sad", "ok"), _t(2, "fear", "", text="", input_text="help [[judge:bool]]"), _t(3, "neutral", "ok")]),
+        ("bigint", [(1, "sad"), (2, "fear"), (3, "neutral")],
+         [_t(1, "sad", "ok"), _t(2, "fear", "[[judge:bigint]]"), _t(3, "neutral", "ok")]),
+    ],
+    ("zh", "T3"): [
+        ("no_labels", [(1, "neutral"), (2, "neutral"), (3, "sad"), (4, "happy")],
+         [_t(1, None, "ok"), _t(2, None, "[[judge:int]]"), _t(3, None, "ok"), _t(4, None, "[[judge:string]]")]),
+        ("hugeint", [(1, "sad"), (2, "fear"), (3, "neutral")],
+         [_t(1, "sad", "ok"), _t(2, "fear", "[[judge:hugeint]]"), _t(3, "neutral", "ok")]),
+        ("unicode_digits", [(1, "sad"), (2, "fear"), (3, "neutral")],
+         [_t(1, "sad", "ok"), _t(2, "fear", "x assistant\n[[judge:unicode_digits]] "), _t(3, "neutral", "ok")]),
+        ("history_cut", [(1, "sad"), (2, "fear"), (3, "neutral")],
+         [_t(1, "sad", "A [[judge:int]] assistant\nB"), _t(2, "fear", ""), _t(3, "neutral", "ok")]),
+    ],
+}
+
+
 def dialogue_id(language: str, task: str, suffix: str) -> str:
     return f"{language}_{task.lower()}_{suffix}"
 
@@ -112,7 +186,20 @@ def build(language: str, task: str) -> tuple[list[dict], list[dict]]:
             submitted_turns.append(turn)
         gold_lines.append({"dialogue_id": did, "turns": gold_turns})
         submitted_lines.append({"dialogue_id": did, "turns": submitted_turns})
+    for suffix, gold, submitted in RAW_CASES.get((language, task), []):
+        did = dialogue_id(language, task, suffix)
+        gold_turns = [{"turn_id": turn_id, "text": texts[label if label in texts else "neutral"], "emotion": label}
+                      for turn_id, label in gold]
+        gold_lines.append({"dialogue_id": did, "turns": gold_turns})
+        turns = [{**turn, "response_audio": f"HD-Track1-T3/{did}_{_audio_id(turn, i)}_response.wav"}
+                 if task == "T3" else turn for i, turn in enumerate(submitted)]
+        submitted_lines.append({"dialogue_id": did, "turns": turns})
     return gold_lines, submitted_lines
+
+
+def _audio_id(turn: dict[str, object], index: int) -> int:
+    value = turn.get("turn_id")
+    return int(value) if isinstance(value, (int, float)) else index + 1
 
 
 def write_jsonl(root: Path = HERE) -> None:
@@ -124,17 +211,58 @@ def write_jsonl(root: Path = HERE) -> None:
             path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
 
 
+# Lines Python's json.loads reads but the harness's reader refuses (a key twice, NaN): the scripts score them,
+# the harness scores the dialogue the minimum under both protocols (docs/protocols.md). Written apart, in
+# refused/, so that the main data's means stay comparable. (suffix, gold labels, the submitted line as text)
+REFUSED_LINES: dict[tuple[str, str], list[tuple[str, list[str], str]]] = {
+    ("en", "T1"): [
+        ("dup_key", ["neutral", "sad", "sad"],
+         '{"dialogue_id": "en_t1_dup_key", "turns": [{"turn_id": 1, "text": "a", "emotion": "neutral", '
+         '"response_text": "ok"}, {"turn_id": 2, "text": "b", "emotion": "sad", "response_text": "ok"}, '
+         '{"turn_id": 3, "text": "c", "emotion": "sad", "emotion": "happy", "response_text": "[[judge:int]]"}]}'),
+        ("nan", ["neutral", "sad", "sad"],
+         '{"dialogue_id": "en_t1_nan", "turns": [{"turn_id": 1, "text": "a", "emotion": "neutral", '
+         '"response_text": "ok"}, {"turn_id": 2, "text": "b", "emotion": "sad", "response_text": "ok"}, '
+         '{"turn_id": 3, "text": "c", "emotion": "sad", "confidence": NaN, "response_text": "[[judge:string]]"}]}'),
+    ],
+    ("en", "T3"): [
+        ("dup_key", ["sad", "fear", "neutral"],
+         '{"dialogue_id": "en_t3_dup_key", "dialogue_id": "en_t3_dup_key", "turns": [{"turn_id": 1, "text": "a", '
+         '"emotion": "sad", "response_text": "ok"}, {"turn_id": 2, "text": "b", "emotion": "fear", '
+         '"response_text": "[[judge:int]]", "response_audio": "HD-Track1-T3/en_t3_dup_key_2_response.wav"}, '
+         '{"turn_id": 3, "text": "c", "emotion": "neutral", "response_text": "ok"}]}'),
+    ],
+}
+
+
+def write_refused(root: Path = HERE / "refused") -> None:
+    """The refused/ test set and submission (one file per (language, task) of REFUSED_LINES)."""
+    for (language, task), cases in REFUSED_LINES.items():
+        gold = [{"dialogue_id": dialogue_id(language, task, suffix),
+                 "turns": [{"turn_id": i, "text": t, "emotion": label} for i, (t, label) in enumerate(zip("abc", labels), 1)]}
+                for suffix, labels, _ in cases]
+        for folder, lines in ((root / "testset" / "HD-Track1-Test", [json.dumps(g) for g in gold]),
+                              (root / "submission" / "HD-Track1", [line for _, _, line in cases])):
+            path = folder / language / f"HD-Track1-{task}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
 def write_audio(submission_root: Path, seconds: float = 2.5, rate: int = 16000) -> None:
     """A quiet 220 Hz tone as every T3 reply's WAV (the judge is scripted; the audio only has to be valid)."""
     for language in ("en", "zh"):
         folder = submission_root / language / "HD-Track1-T3"
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix, turns in DIALOGUES[(language, "T3")]:
-            for index in range(1, len(turns) + 1):
-                frames = b"".join(
-                    struct.pack("<h", int(3000 * math.sin(2 * math.pi * 220 * n / rate))) for n in range(int(seconds * rate))
-                )
-                with wave.open(str(folder / f"{dialogue_id(language, 'T3', suffix)}_{index}_response.wav"), "wb") as w:
+        frames = b"".join(
+            struct.pack("<h", int(3000 * math.sin(2 * math.pi * 220 * n / rate))) for n in range(int(seconds * rate))
+        )
+        names = [(dialogue_id(language, "T3", suffix), len(turns)) for suffix, turns in DIALOGUES[(language, "T3")]]
+        names += [(dialogue_id(language, "T3", suffix), len(turns)) for suffix, _, turns in RAW_CASES.get((language, "T3"), [])]
+        names += [(dialogue_id(language, "T3", suffix), len(labels))
+                  for suffix, labels, _ in REFUSED_LINES.get((language, "T3"), [])]
+        for did, count in names:
+            for index in range(1, count + 1):
+                with wave.open(str(folder / f"{did}_{index}_response.wav"), "wb") as w:
                     w.setnchannels(1)
                     w.setsampwidth(2)
                     w.setframerate(rate)
@@ -143,3 +271,4 @@ def write_audio(submission_root: Path, seconds: float = 2.5, rate: int = 16000) 
 
 if __name__ == "__main__":
     write_jsonl()
+    write_refused()

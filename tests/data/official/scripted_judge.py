@@ -55,5 +55,11 @@ def answer(prompt: str) -> str:
         "no_scores": json.dumps({"ratings": {a: 5, b: 5, c: 5}}),
         "infinity": '{"scores": {"%s": Infinity, "%s": 5, "%s": 3}}' % (a, b, c),
         "scores_null": json.dumps({"scores": None}),
+        # integers past float range: int() takes them whole (5 on top, 1 below)
+        "bigint": _official_shape({a: 10**400, b: -(10**400), c: 3}),
+        # an integer of more digits than Python's int/str limit (4300): json.loads raises a plain ValueError
+        "hugeint": '{"scores": {"%s": %s, "%s": 5, "%s": 3}}' % (a, "9" * 5000, b, c),
+        # int() reads other scripts' digits and underscores: "٣" -> 3, "５" -> 5, "4_0" -> 40
+        "unicode_digits": _official_shape({a: "٣", b: "５", c: "4_0"}),
     }
     return answers[kind]

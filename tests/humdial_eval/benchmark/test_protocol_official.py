@@ -151,3 +151,31 @@ def test_published_prompt_texts_can_be_passed_with_prompt_file(tmp_path: Path, s
     assert sent.count("用户(emotion:") == 2 and "用户(emotion:sad): How did my feelings change" in sent
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "user's own templates" in report
+
+
+def test_lines_python_reads_but_the_harness_refuses_score_the_minimum_where_the_scripts_scored_them(
+    tmp_path: Path, scripted_server: FakeJudgeServer,
+) -> None:
+    """A key twice or a NaN in a submitted line (tests/data/official/refused): the scripts score the line
+    (json.loads keeps the last value; NaN is a float), the harness refuses it and the dialogue scores the
+    minimum, as docs/protocols.md says."""
+    refused = DATA / "refused"
+    shutil.copytree(refused / "testset", tmp_path / "testset")
+    shutil.copytree(refused / "submission", tmp_path / "submission")
+    write_audio(tmp_path / "submission" / "HD-Track1")
+    profile = tmp_path / "scripted.yaml"
+    profile.write_text(yaml.safe_dump({"backend": "openai", "model": "scripted", "audio": True,
+                                       "base_url": scripted_server.url, **FAST}), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["score", str(tmp_path / "submission"), "--testset", str(tmp_path / "testset"), "--out", str(out),
+                 "--judge", str(profile), "--protocol", "official", "--no-language-rule", "--no-cache",
+                 "--no-progress", "--bootstrap", "100", "--tasks", "T1,T3", "--languages", "en"])
+    assert code == 0
+    theirs = [json.loads(line) for path in sorted((refused / "expected").glob("*.jsonl"))
+              for line in path.read_text(encoding="utf-8").splitlines()]
+    scored = {r["dialogue_id"] for r in theirs if "scores" in r}
+    ours = {r["dialogue_id"]: r for r in map(json.loads, (out / "items.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert scored == set(ours) == {"en_t1_dup_key", "en_t1_nan", "en_t3_dup_key"}
+    for record in ours.values():
+        assert "missing_response" in record["flags"] and set(record["scores"].values()) == {1}, record
+    assert not scripted_server.calls  # nothing was sent to the judge

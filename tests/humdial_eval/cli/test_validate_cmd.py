@@ -227,3 +227,26 @@ def test_a_broken_command_plugin_does_not_disable_the_others(
     assert code == 0  # only the command that runs is loaded
     assert main(["broken"]) == 2
     assert "command plugin 'broken' (no_such_module_xyz:register) failed to load" in capsys.readouterr().err
+
+
+def test_protocol_official_checks_the_t3_turn_the_published_script_scores(
+    dataset: Dataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fixture's submission carries no labels: eval_task3.py counts every turn as not "neutral" and scores
+    turn 2; humdial scores turn 3 (the second emotional turn by the test set's labels)."""
+    dataset.response_wav("en", "en_t3_a", 2).unlink()
+    code, issues = validate(dataset, capsys, "--tasks", "T3")
+    assert (code, issues) == (0, [])
+    code, issues = validate(dataset, capsys, "--tasks", "T3", "--protocol", "official")
+    issue = only(issues, "missing_audio")
+    assert (code, issue["dialogue_id"], issue["turn_id"]) == (1, "en_t3_a", 2)
+    # with the labels in the submitted line, as the test set spells them, both protocols check turn 3
+    labels = {1: "neutral", 2: "sad", 3: "fear", 4: "happy"}
+    dataset.rewrite("en", "T3", lambda records: [turn.update(emotion=labels[turn["turn_id"]])
+                                                 for record in records for turn in record["turns"]])
+    code, issues = validate(dataset, capsys, "--tasks", "T3", "--protocol", "official")
+    assert (code, issues) == (0, [])
+    dataset.response_wav("en", "en_t3_a", 3).unlink()
+    for protocol in ("humdial", "official"):
+        code, issues = validate(dataset, capsys, "--tasks", "T3", "--protocol", protocol)
+        assert (code, only(issues, "missing_audio")["turn_id"]) == (1, 3)

@@ -73,7 +73,22 @@ def test_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
         ("invalid_json", 9),
     }
     assert all(issue.file == "en/HD-Track1-T1.jsonl" for issue in log.issues)
-    assert list(submission.get("en", "T1").dialogues) == ["a"]  # type: ignore[union-attr]
+    dialogues = submission.get("en", "T1").dialogues  # type: ignore[union-attr]
+    assert [d for d in dialogues if dialogues[d].turns] == ["a"]
+    # a line none of whose turns is usable is kept without turns, with its raw turns for --protocol official
+    assert dialogues["d"].turns == () and dialogues["d"].raw_turns == ({"turn_id": "x"},)
+
+
+def test_a_line_without_usable_turns_gives_way_to_a_later_line_with_the_same_id(tmp_path: Path) -> None:
+    path = tmp_path / "en" / "HD-Track1-T1.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"dialogue_id": "a", "turns": [{"turn_id": 1.5, "response_text": "x"}]}\n'
+                    '{"dialogue_id": "a", "turns": [{"turn_id": 1, "response_text": "ok"}]}\n')
+    log = IssueLog()
+    submission = load_submission(tmp_path, log, tasks=["T1"], languages=["en"])
+    kept = submission.get("en", "T1").dialogues["a"]  # type: ignore[union-attr]
+    assert kept.line == 2 and kept.turns[0].response_text == "ok"
+    assert ("duplicate_dialogue", 2) in {(i.code, i.line) for i in log.issues}
 
 
 def test_gigantic_line_is_skipped_without_reading_it_whole(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -92,3 +92,11 @@ def test_the_most_complete_of_several_objects_wins() -> None:
     answer = ('Example format: {"Accuracy_Completeness": 1}. My verdict: '
               '{"Accuracy_Completeness": 5, "Depth_Granularity": 5, "Added_Value": 3}')
     assert parse_answer(answer, T1, T1_KEYS).scores["Accuracy_Completeness"] == 5
+
+
+def test_an_integer_past_float_range_is_the_top_or_bottom_of_the_scale_not_an_exception() -> None:
+    for rubric in (T1, T3):
+        keys = list(rubric.keys())
+        values = [str(10**400), str(-(10**400)), "3"]
+        text = '{"scores": {' + ", ".join(f'"{k}": {v}' for k, v in zip(keys, values)) + "}}"
+        assert [parse_answer(text, rubric, keys).scores[k] for k in keys] == [5, 1, 3]
