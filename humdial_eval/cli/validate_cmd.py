@@ -15,9 +15,6 @@ from humdial_eval.terminal import json_line
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="check a submission against a test set")
     add_input_arguments(parser)
-    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
-                        help="the scoring protocol the submission will be scored under (it decides, e.g., which T3 "
-                             "turn is evaluated); default humdial")
     parser.add_argument("--strict", action="store_true",
                         help="the challenge's packaging rules (a package named HD-Track1.zip, a system description "
                              "PDF of at least 2 pages in HD-Track1/) are errors, not warnings")
