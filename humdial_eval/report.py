@@ -17,6 +17,7 @@ from humdial_eval.results import ItemResult, write_items
 from humdial_eval.task import Task
 from humdial_eval.template_cache import CodeCache
 from humdial_eval.terminal import ECHO_LIMIT, json_line, printable
+from humdial_eval.view.page import write_report_html
 
 _ENV = Environment(
     loader=PackageLoader("humdial_eval", "templates"),
@@ -46,6 +47,7 @@ def write_outputs(out: Path, results: Sequence[ItemResult], summary: dict[str, A
     (out / "summary.json").write_text(json_line(summary, indent=2) + "\n", encoding="utf-8")
     _write_csv(out / "summary.csv", summary, tasks)
     (out / "report.md").write_text(render_markdown(summary, tasks, results), encoding="utf-8")
+    write_report_html(out)  # the offline results browser, read back from the files just written
 
 
 def table_rows(summary: dict[str, Any], tasks: Sequence[Task]) -> list[dict[str, Any]]:
