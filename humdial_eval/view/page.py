@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from humdial_eval.terminal import json_line
 from humdial_eval.view.compare import compare_runs
 from humdial_eval.view.explain import EXPLANATIONS
 from humdial_eval.view.rundata import AudioFile, RunData, read_run
@@ -98,8 +98,9 @@ def html_document(payload: dict[str, Any]) -> str:
 
 
 def embed_json(data: Any) -> str:
-    """JSON that cannot end its ``<script>`` element: ``<``, ``>``, ``&`` and the JS line separators escaped."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """JSON that cannot end its ``<script>`` element: ``<``, ``>``, ``&`` and the JS line separators escaped, and
+    (as in every output file, terminal.json_line) no raw control or bidi character in the file."""
+    text = json_line(data, separators=(",", ":"), allow_nan=False)
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text) if any(ch in text for ch in _JSON_ESCAPES) else text
 
 

@@ -86,9 +86,10 @@ def read_run(path: Path, label: str | None = None) -> RunData:
     run.dimensions = dimensions_of(run.summary, run.records)
     run.rows = item_rows(run.records, run.dimensions, run.summary.get("primary_judges"))
     _attach_dialogues(run, issues)
-    run.notes.extend(issue.format() for issue in issues.issues)
+    run.notes[:0] = [issue.format() for issue in issues.issues]  # problems of the run's own files first
     if not run.records:
-        raise RunFolderError(f"{path / ITEMS_FILE}: no readable item" + (f" ({run.notes[0]})" if run.notes else ""))
+        first = issues.errors[0].format() if issues.errors else "the file is empty"
+        raise RunFolderError(f"{path / ITEMS_FILE}: no readable item ({first})")
     return run
 
 
@@ -211,6 +212,8 @@ def _attach_dialogues(run: RunData, issues: IssueLog) -> None:
     languages = sorted({row["language"] for row in run.rows if row["language"] in layout.LANGUAGES})
     wanted = {(row["task"], row["language"], row["dialogue_id"]) for row in run.rows}
     testset_path = _recorded(run.summary.get("testset"), run.path)
+    if testset_path is None and not run.summary:
+        return  # no summary.json: already said
     if testset_path is None or not testset_path.is_dir():
         run.notes.append(f"{run.label}: the test set recorded in summary.json is not available here "
                          f"({run.summary.get('testset')!r}): dialogue texts and user audio are not shown")
