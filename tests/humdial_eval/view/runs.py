@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,15 @@ HOSTILE = {
 
 
 def score(submission: Path, testset: Path, out: Path, *extra: str) -> Path:
-    code = main(["score", str(submission), "--testset", str(testset), "--out", str(out), "--no-cache",
-                 "--bootstrap", "200", *extra])
-    assert code == 0, code
+    """`humdial-eval score` in a thread of its own: Playwright's sync API keeps an event loop running in the
+    test's thread, and the judging loop (asyncio.run) cannot start inside it."""
+    codes: list[int] = []
+    args = ["score", str(submission), "--testset", str(testset), "--out", str(out), "--no-cache", "--bootstrap", "200",
+            *extra]
+    worker = threading.Thread(target=lambda: codes.append(main(args)))
+    worker.start()
+    worker.join()
+    assert codes == [0], codes
     return out
 
 
@@ -51,10 +58,9 @@ def hostile_submission(tmp_path: Path) -> Path:
     shutil.copytree(EXAMPLES / "submission", copy)
     path = copy / "HD-Track1" / "en" / "HD-Track1-T3.jsonl"
     dialogues = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts = list(HOSTILE.values())
-    for i, dialogue in enumerate(dialogues):
+    for dialogue in dialogues:
         for turn in dialogue["turns"]:
-            turn["response_text"] = f"I am sorry you feel this way. {texts[i % len(texts)]} {texts[(i + 1) % len(texts)]}"
+            turn["response_text"] = "I am sorry you feel this way. " + " ".join(HOSTILE.values())
     path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dialogues), encoding="utf-8")
     return copy
 
