@@ -26,7 +26,8 @@ REPORT_FILE = "report.html"
 SCHEMA = "humdial-eval/view/1"
 # An export that embeds audio is refused beyond this: a full test set's recordings are gigabytes.
 MAX_INLINE_AUDIO_BYTES = 512 * 1024 * 1024
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                               "\u2029": "\\u2029"})
 
 
 class PageError(ValueError):
@@ -101,7 +102,7 @@ def embed_json(data: Any) -> str:
     """JSON that cannot end its ``<script>`` element: ``<``, ``>``, ``&`` and the JS line separators escaped, and
     (as in every output file, terminal.json_line) no raw control or bidi character in the file."""
     text = json_line(data, separators=(",", ":"), allow_nan=False)
-    return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text) if any(ch in text for ch in _JSON_ESCAPES) else text
+    return text.translate(_JSON_ESCAPES)
 
 
 def _run_payload(run: RunData, source: Callable[[int], str | None]) -> dict[str, Any]:

@@ -481,5 +481,6 @@
 
   window.addEventListener("hashchange", route);
   route();
+  document.body.dataset.renderedMs = String(Math.round(performance.now()));  // for the page-speed benchmark
   document.body.dataset.ready = "true";
 })();
