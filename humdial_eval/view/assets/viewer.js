@@ -337,7 +337,9 @@
     const table = el("table", { class: "items", "data-table": "items" });
     app.append(bar, count, table);
     const columns = [["task", "task"], ["language", "lang"], ["dialogue_id", "dialogue"], ["turn_id", "turn"]]
-      .concat(r.dimensions.map(([t, d]) => ["dim:" + d, abbreviate(d), t + " " + d]), [["flags", "flags"]]);
+      .concat(r.dimensions.map(([t, d]) => ["dim:" + d, t + " " + abbreviate(d), t + " " + d]), [["flags", "flags"]]);
+    app.append(el("p", { class: "muted legend" }, "Columns: " + r.dimensions.map(([t, d]) => t + " " + abbreviate(d) + " = " + d).join(", ") +
+      ". Scores are those of the judge that counts for the dimension (repeats averaged). Click a heading to sort."));
     function draw() {
       const rows = filteredRows(r);
       state.filtered = { run: state.run, rows };
@@ -371,9 +373,10 @@
     draw();
   }
 
+  /* Accuracy_Completeness -> AC: the items table has a column per dimension of every task. */
   function abbreviate(name) {
-    const parts = name.split("_");
-    return parts.length > 1 ? parts.map((p) => p.slice(0, 4)).join("_") : name.slice(0, 10);
+    const parts = name.split("_").filter(Boolean);
+    return parts.length > 1 ? parts.map((p) => p[0].toUpperCase()).join("") : name.slice(0, 10);
   }
 
   /* ---------------- one item ---------------- */
@@ -410,7 +413,7 @@
           convo.append(el("div", { class: "turn reply" + (evaluated ? " evaluated" : ""), "data-reply": turn.turn_id },
             el("div", { class: "who" }, evaluated ? "Evaluated reply" : "Reply"),
             el("div", { class: "text", "data-field": evaluated ? "reply_text" : "earlier_reply" }, reply.text || "(empty)"),
-            evaluated || reply.audio !== null ? audioPlayer(r, reply.audio, evaluated ? "evaluated reply" : "reply " + turn.turn_id) : null));
+            reply.audio !== null || (evaluated && row.task === "T3") ? audioPlayer(r, reply.audio, evaluated ? "evaluated reply" : "reply " + turn.turn_id) : null));
         } else if (evaluated) {
           convo.append(el("div", { class: "turn reply evaluated" }, el("div", { class: "who" }, "Evaluated reply"), el("p", { class: "muted" }, "No reply in the submission.")));
         }
@@ -476,7 +479,9 @@
     links.append(el("span", { class: "muted" }, "disagreement rank " + (at + 1) + " of " + cmp.items.length));
     if (at < cmp.items.length - 1) links.append(" ", el("a", { href: "#/compare/" + c + "/item/" + (at + 1), "data-nav": "next" }, "next →"));
     const side = (r) => el("div", { class: "side" }, el("h2", { class: "runname" }, r.label), itemPanel(r, r.rows.find((x) => x.key === key)));
-    app.append(nav("compare"), links, el("div", { class: "sidebyside" }, side(base), side(other)));
+    const differences = el("p", { "data-testid": "differences" }, other.label + " − " + base.label + ": ",
+      Object.entries(cmp.items[at].diffs).map(([d, v]) => el("span", { class: "lang" }, d + " " + signed(v))));
+    app.append(nav("compare"), links, differences, el("div", { class: "sidebyside" }, side(base), side(other)));
   }
 
   window.addEventListener("hashchange", route);
