@@ -41,7 +41,7 @@ def write_report_html(run_dir: Path, out: Path | None = None, *, audio: AudioMod
     Called by ``score`` after its other outputs (report.write_outputs) and usable by any command that writes a
     run folder; ``audio="file"`` lets the page play the recordings where the test set and submission lie."""
     target = out or run_dir / REPORT_FILE
-    run = read_run(run_dir)
+    run = read_run(run_dir, require_items=False)  # a viewer problem must never cost `score` its results
     system = run.summary.get("system")
     if isinstance(system, str) and system:
         run.label = system  # `score` writes into a hidden staging folder: its name means nothing to a reader

@@ -65,8 +65,9 @@ class RunData:
     audio: list[AudioFile] = field(default_factory=list)
 
 
-def read_run(path: Path, label: str | None = None) -> RunData:
-    """Read ``path`` (a `score` output folder); :class:`RunFolderError` when it has no items.jsonl to show."""
+def read_run(path: Path, label: str | None = None, *, require_items: bool = True) -> RunData:
+    """Read ``path`` (a `score` output folder); :class:`RunFolderError` when it has no items.jsonl, or (with
+    ``require_items``) no readable item in it. ``score`` passes False: a run without items still gets its page."""
     if not path.is_dir():
         raise RunFolderError(f"{path}: not a folder (expected the --out folder of `humdial-eval score`)")
     if not (path / ITEMS_FILE).exists():
@@ -87,7 +88,7 @@ def read_run(path: Path, label: str | None = None) -> RunData:
     run.rows = item_rows(run.records, run.dimensions, run.summary.get("primary_judges"))
     _attach_dialogues(run, issues)
     run.notes[:0] = [issue.format() for issue in issues.issues]  # problems of the run's own files first
-    if not run.records:
+    if require_items and not run.records:
         first = issues.errors[0].format() if issues.errors else "the file is empty"
         raise RunFolderError(f"{path / ITEMS_FILE}: no readable item ({first})")
     return run
@@ -100,8 +101,9 @@ def item_key(task: str, language: str, dialogue_id: str, turn_id: object) -> str
 def dimensions_of(summary: dict[str, Any], records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Every (task, dimension) in rubric order: as summary.json lists them, then any other that items score."""
     seen: dict[tuple[str, str], None] = {}
-    for entry in (summary.get("languages") or {}).values():
-        for task, values in (entry or {}).items() if isinstance(entry, dict) else ():
+    languages = summary.get("languages")
+    for entry in languages.values() if isinstance(languages, dict) else ():
+        for task, values in entry.items() if isinstance(entry, dict) else ():
             if _TASK.fullmatch(task) and isinstance(values, dict):
                 for key in values:
                     if key != "avg" and not key.endswith(_SUFFIXES):

@@ -382,6 +382,7 @@
   /* ---------------- one item ---------------- */
   function renderItem(index) {
     const r = run();
+    if (!r.rows.length) { app.append(nav("items"), el("p", { class: "muted" }, "This run has no items.")); return; }
     const i = clamp(index, r.rows.length);
     const row = r.rows[i];
     const order = state.filtered && state.filtered.run === state.run ? state.filtered.rows : r.rows.map((_, k) => k);

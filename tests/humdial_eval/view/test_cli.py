@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -33,9 +32,10 @@ def test_export_embeds_audio_or_not_and_states_the_size(tmp_path: Path, capsys: 
     (["RUN", "--no-audio"], "--no-audio applies to --export only"),
     (["RUN", "--export", "."], "is a folder"),
 ])
-def test_mistakes_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_mistakes_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                     args: list[str], message: str) -> None:
     run = sample_run(tmp_path)
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     capsys.readouterr()
     code = main(["view", *[str(run) if a == "RUN" else a for a in args]])
     err = capsys.readouterr().err

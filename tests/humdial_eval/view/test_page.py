@@ -43,3 +43,12 @@ def test_the_policy_allows_only_the_shipped_script_and_style(tmp_path: Path) -> 
     assert f"script-src 'sha256-{digest(script)}'" in policy and f"style-src 'sha256-{digest(style)}'" in policy
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy and "http" not in policy
     assert not re.search(r"(src|href)=\"?https?:", html)  # nothing fetched from the network
+
+
+def test_a_run_without_items_still_gets_its_page(tmp_path: Path) -> None:
+    from humdial_eval.view.page import write_report_html
+
+    (tmp_path / "items.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "summary.json").write_text('{"languages": [1, 2], "primary_judges": "x"}', encoding="utf-8")
+    page = write_report_html(tmp_path)
+    assert page == tmp_path / "report.html" and 'id="data"' in page.read_text(encoding="utf-8")
