@@ -16,10 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from humdial_eval.inputfiles import read_regular_bytes
 from humdial_eval.terminal import json_line
 from humdial_eval.view.compare import compare_runs
 from humdial_eval.view.explain import EXPLANATIONS
-from humdial_eval.view.rundata import AudioFile, RunData, read_run
+from humdial_eval.view.rundata import MAX_AUDIO_BYTES, AudioFile, RunData, audio_allowed, read_run
 
 AudioMode = Literal["file", "server", "inline", "none"]
 REPORT_FILE = "report.html"
@@ -138,9 +139,6 @@ def _audio_sources(runs: Sequence[RunData], mode: AudioMode) -> list[Callable[[i
 
 
 def _data_uri(file: AudioFile) -> str | None:
-    from humdial_eval.view.rundata import MAX_AUDIO_BYTES, audio_allowed
-    from humdial_eval.inputfiles import read_regular_bytes
-
     if not audio_allowed(file.path, file.root):
         return None
     data = read_regular_bytes(file.path, max_bytes=MAX_AUDIO_BYTES)

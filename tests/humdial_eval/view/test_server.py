@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import shutil
 from pathlib import Path
 
 from humdial_eval.view.page import load_runs, render_page
 from humdial_eval.view.rundata import MAX_AUDIO_BYTES
 from humdial_eval.view.server import ViewerServer
 from tests.humdial_eval.view.runs import EXAMPLES, score
-import shutil
 
 
 def _get(server: ViewerServer, path: str) -> tuple[int, bytes, str]:
