@@ -4,7 +4,7 @@ they disagree most.
 Two systems over one test set, or two judges of one system: the items are paired by task, language, dialogue and
 turn, so each difference is taken on the same dialogue and the variance of the test set cancels out. The interval
 is a percentile bootstrap over items (scipy.stats.bootstrap, as the summary's intervals are computed; see
-humdial_eval/scoring.py), seeded, so the same runs give the same interval.
+humdial_eval/outputs/scoring.py), seeded, so the same runs give the same interval.
 """
 
 from __future__ import annotations

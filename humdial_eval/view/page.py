@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from humdial_eval.inputfiles import read_regular_bytes
+from humdial_eval.inputs.inputfiles import read_regular_bytes
 from humdial_eval.terminal import json_line
 from humdial_eval.view.compare import compare_runs
 from humdial_eval.view.explain import EXPLANATIONS

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from humdial_eval import layout
-from humdial_eval.archive import UnsafeArchiveError, extracted
-from humdial_eval.dialogue import DialogueCollection
-from humdial_eval.inputfiles import InputFileError, read_regular_text
-from humdial_eval.issues import IssueLog
-from humdial_eval.jsonl import loads_strict, read_jsonl
-from humdial_eval.loading import load_submission, load_testset
+from humdial_eval.inputs import layout
+from humdial_eval.inputs.archive import UnsafeArchiveError, extracted
+from humdial_eval.benchmark.dialogue import DialogueCollection
+from humdial_eval.inputs.inputfiles import InputFileError, read_regular_text
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.jsonl import loads_strict, read_jsonl
+from humdial_eval.inputs.loading import load_submission, load_testset
 
 ITEMS_FILE = "items.jsonl"
 SUMMARY_FILE = "summary.json"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from humdial_eval.inputfiles import InputFileError, read_regular_bytes
+from humdial_eval.inputs.inputfiles import InputFileError, read_regular_bytes
 from humdial_eval.view.rundata import MAX_AUDIO_BYTES, AudioFile, audio_allowed
 
 HOST = "127.0.0.1"
