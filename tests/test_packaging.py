@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 PACKAGE_DIR: dict[str, str] = PYPROJECT["tool"]["setuptools"]["package-dir"]
-SHIPPED_SUFFIXES = {".py", ".yaml", ".j2", ".csv", ".txt", ".json", ".html"}
+SHIPPED_SUFFIXES = {".py", ".yaml", ".j2", ".csv", ".txt", ".json", ".html", ".js", ".css"}
 
 
 def tracked_package_files() -> dict[str, Path]:

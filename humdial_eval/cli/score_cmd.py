@@ -104,8 +104,8 @@ def report_outcome(options: ScoreOptions, console: Console | None = None) -> tup
     summary = outcome.summary
     assert summary is not None
     print_table(console, summary, outcome.tasks)
-    console.print(f"Wrote {printable(options.out)}/items.jsonl, summary.json, summary.csv, report.md", markup=False,
-                  highlight=False)
+    console.print(f"Wrote {printable(options.out)}/items.jsonl, summary.json, summary.csv, report.md, report.html",
+                  markup=False, highlight=False)
     on_failure = options.on_failure or "exclude"
     _print_warnings(err, summary["counts"], on_failure)
     _print_completeness(err, summary)

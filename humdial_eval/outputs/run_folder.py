@@ -26,6 +26,7 @@ SUMMARY_FILE = "summary.json"
 SUMMARY_CSV_FILE = "summary.csv"
 REPORT_MD_FILE = "report.md"
 VALIDATION_FILE = "validation.jsonl"
+REPORT_HTML_FILE = "report.html"
 # The folder of a `run` command that holds its score folder(s): scores/ for one judge, scores/<profile>/ for several.
 RUN_SCORES_FOLDER = "scores"
 SUMMARY_SCHEMA = "humdial-eval/summary/1"
@@ -74,6 +75,9 @@ def write(
 
     write_outputs(folder, results, summary, tasks)
     (folder / VALIDATION_FILE).write_text("".join(json_line(i.to_dict()) + "\n" for i in issues), encoding="utf-8")
+    from humdial_eval.view.page import write_report_html
+
+    write_report_html(folder)  # the results browser, read back from the files just written
 
 
 def score_folders(path: Path) -> list[Path]:
