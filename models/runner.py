@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from humdial_eval.dialogue import Dialogue, TestSet
 from humdial_eval.submission_writer import Response, SubmissionWriter
-from humdial_eval.judges.llm.retry import CallError
+from humdial_eval.llm.retry import CallError
 from humdial_eval.models.conversation import PastReply
 from humdial_eval.models.journal import FAILED, OK, Journal, TurnRecord
 

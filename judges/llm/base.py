@@ -1,6 +1,6 @@
 """What every LLM judge does the same way, whatever protocol it speaks.
 
-A backend supplies a :class:`Transport` (one request in, one :class:`Reply` out, its client's errors
+A backend supplies a :class:`~humdial_eval.llm.transport.Transport` (one request in, one :class:`Reply` out, its client's errors
 turned into :class:`CallError`); this class renders the prompt, attaches the audio, retries, parses,
 and records how the judgment was made. The API key lives only in the transport's client: it is in
 no identity, request, judgment or error message (server messages are scrubbed of it).
@@ -26,14 +26,15 @@ from humdial_eval.judgment import Judge, Judgment, item_fingerprint
 from humdial_eval.profiles import ProfileError
 from humdial_eval.rubric import Dimension
 from humdial_eval.task import Task
-from humdial_eval.judges.llm import audio as audio_mod
-from humdial_eval.judges.llm.audio import AudioError, AudioPayload
+from humdial_eval.llm import audio as audio_mod
+from humdial_eval.llm.audio import AudioError, AudioPayload
+from humdial_eval.llm.reachability import Reachability, cannot_connect
+from humdial_eval.llm.retry import Attempts, CallError, RetryPolicy, with_retries
+from humdial_eval.llm.settings import LLMSettings, parse_settings, resolve_api_key
+from humdial_eval.llm.transport import Reply, Transport
 from humdial_eval.judges.llm.parsing import ParseError, parse_answer, parse_official
 from humdial_eval.judges.llm.prompt_memo import PromptMemo, memo_beside
 from humdial_eval.judges.llm.prompting import PromptLibrary, RenderedPrompt
-from humdial_eval.judges.llm.reachability import Reachability, cannot_connect
-from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
-from humdial_eval.judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 
 # A parse retry must not replay the same sampling: it moves the seed this far per attempt.
 PARSE_RETRY_SEED_STEP = 100_003
@@ -43,30 +44,6 @@ _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")  # the shape of OpenAI and An
 # submission put in it (an over-long reply, audio the model cannot take), not by the judge being down.
 SUBMISSION_FAULT_STATUS = frozenset({400, 413, 422})
 FAULT_SUBMISSION = "submission"
-
-
-@dataclass
-class Reply:
-    text: str | None
-    served_model: str | None = None
-    finish_reason: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)
-
-
-class Transport(ABC):
-    """One protocol's client(s); ``endpoint`` picks among the configured replicas."""
-
-    @abstractmethod
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
-                   *, audio_last: bool = False) -> Reply:
-        """``audio_last``: the recording goes after the prompt's text (templates that declare
-        ``audio_position: last``), so that requests share the text's opening as a cacheable prefix."""
-
-    @abstractmethod
-    def endpoint_names(self) -> list[str]: ...
-
-    async def aclose(self) -> None:
-        """Close network clients."""
 
 
 @dataclass

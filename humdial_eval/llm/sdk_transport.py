@@ -20,9 +20,9 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from humdial_eval.judges.llm.base import Transport
-from humdial_eval.judges.llm.retry import CallError, classify_status, retry_after_seconds
-from humdial_eval.judges.llm.settings import LLMSettings
+from humdial_eval.llm.transport import Transport
+from humdial_eval.llm.retry import CallError, classify_status, retry_after_seconds
+from humdial_eval.llm.settings import LLMSettings
 
 T = TypeVar("T")
 
