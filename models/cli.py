@@ -10,6 +10,7 @@ from humdial_eval import layout
 from humdial_eval.cli.common import RANKED_TASKS, split_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.profiles import DEFAULT_PROFILE
+from humdial_eval.terminal import printable
 
 
 def register_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -108,11 +109,12 @@ def _generate(args: argparse.Namespace, out: Path) -> object | None:
         )
     except (ProfileError, GenerationError, JournalError) as exc:
         raise UserError(str(exc)) from None
-    print(f"wrote {summary.root}: {summary.dialogues} dialogues, {summary.turns} turns "
+    print(f"wrote {printable(summary.root)}: {summary.dialogues} dialogues, {summary.turns} turns "
           f"({summary.asked} asked now, {summary.resumed} from earlier runs), {summary.failed} failed", file=sys.stderr)
-    for failure in summary.failures[:10]:
-        print(f"failed: {failure['language']}/{failure['task']} dialogue {failure['dialogue_id']} "
-              f"turn {failure['turn_id']}: {failure['error']}", file=sys.stderr)
+    for failure in summary.failures[:10]:  # the ids come from the test set, the error from the model's server
+        where = "/".join(printable(failure[key]) for key in ("language", "task"))
+        print(f"failed: {where} dialogue {printable(failure['dialogue_id'])} turn {printable(failure['turn_id'])}: "
+              f"{printable(failure['error'], 400)}", file=sys.stderr)
     if len(summary.failures) > 10:
         print(f"... {len(summary.failures) - 10} more failed turn(s) in generation/generation.json", file=sys.stderr)
     if summary.failed:
