@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import soundfile
 from humdial_eval.submission_writer import write_wav
 
 JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "journal.lock"
 SCHEMA = "humdial-eval/generation-journal/1"
 OK = "ok"
 FAILED = "failed"
@@ -54,15 +56,19 @@ class TurnRecord:
 class Journal:
     """Append-only record of a generation run in ``folder`` (``journal.jsonl`` + ``audio/``)."""
 
-    def __init__(self, folder: Path, identity: dict[str, Any]) -> None:
+    def __init__(self, folder: Path, identity: dict[str, Any], *, fresh: bool = False) -> None:
+        """Open (or start) the journal in ``folder``, holding its lock; ``fresh`` empties the folder first,
+        under the lock, so that starting over never deletes the journal of a run still writing it."""
         self.folder = folder
         self.path = folder / JOURNAL_NAME
         self.identity = identity
         self.records: dict[tuple[str, str, str, int], TurnRecord] = {}
         self._index: dict[tuple[str, str, str], list[TurnRecord]] | None = None
         folder.mkdir(parents=True, exist_ok=True)
-        self._lock: Any = _exclusive(folder / "journal.lock")
+        self._lock: Any = _exclusive(folder / LOCK_NAME)
         try:
+            if fresh:
+                _empty_but_the_lock(folder)
             if self.path.exists():
                 self._load()
             else:
@@ -193,6 +199,18 @@ def _exclusive(path: Path) -> Any:
         handle.close()
         raise JournalError(f"another run is generating into {path.parent.parent} right now; wait for it or use another --out") from None
     return handle
+
+
+def _empty_but_the_lock(folder: Path) -> None:
+    """Remove what an earlier run left in ``folder`` (links themselves, never what they point to), keeping the
+    lock file this run holds."""
+    for entry in folder.iterdir():
+        if entry.name == LOCK_NAME:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _record(entry: dict[str, Any]) -> TurnRecord:
