@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from humdial_eval import __version__
+from humdial_eval.atomic_write import disk_errors, write_atomic
 
 MARKER = ".humdial-eval-output"
 MARKER_SCHEMA = "humdial-eval/output/1"
@@ -73,13 +74,14 @@ def staged_output(folder: OutputFolder) -> Iterator[Path]:
         raise OutputError(f"--out {folder.given}: cannot create a folder in {parent} ({exc.strerror or exc})") from None
     try:
         try:
-            yield staging
+            with disk_errors(f"--out {folder.given}"):  # a full disk while writing: a clear error, --out untouched
+                yield staging
         except Discard:
             shutil.rmtree(staging, ignore_errors=True)
             return
-        (staging / MARKER).write_text(json.dumps({
+        write_atomic(staging / MARKER, json.dumps({
             "schema": MARKER_SCHEMA, "command": folder.command, "version": __version__,
-        }) + "\n", encoding="utf-8")
+        }) + "\n")
         _replace(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

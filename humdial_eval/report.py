@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from humdial_eval import csv_safe
+from humdial_eval.atomic_write import atomic_open, write_atomic
 from humdial_eval.results import ItemResult, write_items
 from humdial_eval.task import Task
 from humdial_eval.template_cache import CodeCache
@@ -43,9 +44,9 @@ def md_text(value: object, limit: int | None = ECHO_LIMIT) -> str:
 def write_outputs(out: Path, results: Sequence[ItemResult], summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_items(out / "items.jsonl", list(results))
-    (out / "summary.json").write_text(json_line(summary, indent=2) + "\n", encoding="utf-8")
+    write_atomic(out / "summary.json", json_line(summary, indent=2) + "\n")
     _write_csv(out / "summary.csv", summary, tasks)
-    (out / "report.md").write_text(render_markdown(summary, tasks, results), encoding="utf-8")
+    write_atomic(out / "report.md", render_markdown(summary, tasks, results))
 
 
 def table_rows(summary: dict[str, Any], tasks: Sequence[Task]) -> list[dict[str, Any]]:
@@ -165,8 +166,8 @@ def fmt_ci(ci: Sequence[float] | None) -> str:
 
 
 def _write_csv(path: Path, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    with atomic_open(path, "w", newline="") as handle:
+        writer = csv_safe.writer(handle)
         writer.writerow(["language", "task", "dimension", "mean", "ci_low", "ci_high", "n"])
         for language, entry in summary["languages"].items():
             for task in tasks:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.atomic_write import write_atomic
 from humdial_eval.issues import IssueLog
 from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
@@ -150,7 +151,7 @@ def _write(board: Leaderboard, out: Path, *, plots: bool) -> list[Path]:
     written = []
     for suffix, text in outputs.items():
         path = out / f"{OUTPUT_STEM}.{suffix}"
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
         written.append(path)
     written.extend(path for paths in figures.values() for path in paths.values())
     return written

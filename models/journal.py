@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import soundfile
 
+from humdial_eval.atomic_write import disk_errors, write_atomic
 from humdial_eval.submission_writer import write_wav
 
 JOURNAL_NAME = "journal.jsonl"
@@ -125,8 +126,9 @@ class Journal:
             relative = Path("audio") / record.language / record.task / f"{record.dialogue_id}_{record.turn_id}.wav"
             target = self.folder / relative
             partial = target.with_name(target.name + ".partial.wav")
-            write_wav(partial, audio, sample_rate)
-            os.replace(partial, target)
+            with disk_errors(target):
+                write_wav(partial, audio, sample_rate)
+                os.replace(partial, target)
             record = TurnRecord(**{**asdict(record), "audio": relative.as_posix()})
         self._append(asdict(record))
         self.records[record.key] = record
@@ -152,12 +154,8 @@ class Journal:
             del self.records[key]
         self._index = None
         header = {"schema": SCHEMA, "identity": self.identity}
-        partial = self.path.with_suffix(".jsonl.partial")
-        partial.write_text(
-            "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in [header, *map(asdict, self.records.values())]),
-            encoding="utf-8",
-        )
-        os.replace(partial, self.path)
+        write_atomic(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n"
+                                        for e in [header, *map(asdict, self.records.values())]))
         return len(dropped)
 
     def close(self) -> None:
@@ -183,7 +181,9 @@ class Journal:
         yield from self._index.get((language, task, dialogue_id), [])
 
     def _append(self, entry: dict[str, Any]) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
+        """One line, on disk before this returns. A full disk is a clear error; the line it cut off is the
+        journal's last and is dropped when the run is resumed, and a journal left empty gets its header again."""
+        with disk_errors(self.path), self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())

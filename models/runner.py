@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from humdial_eval.atomic_write import write_atomic
 from humdial_eval.dialogue import Dialogue, TestSet
 from humdial_eval.submission_writer import Response, SubmissionWriter
 from humdial_eval.llm.retry import CallError
@@ -170,7 +171,7 @@ def write_submission(dialogues: Sequence[Dialogue], root: Path, journal: Journal
 
 def _write_summary(journal: Journal, summary: GenerationSummary) -> None:
     path = journal.folder / SUMMARY_NAME
-    path.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from humdial_eval.atomic_write import write_atomic
 from humdial_eval import layout
 from humdial_eval.cli.errors import EXIT_OK, UserError
 
@@ -183,7 +184,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+        write_atomic(args.out, text + "\n")
     print(text)
     return EXIT_OK
 

@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("filled", nargs="+", type=Path, metavar="FILLED.csv")
     imp.add_argument("--out", required=True, type=Path, metavar="ratings.csv")
+    imp.add_argument("--overwrite", action="store_true", help="replace an existing --out file (written whole or not at all)")
     imp.add_argument("--key", type=Path, metavar="EXPORT_DIR",
                      help=f"the export folder (or its {KEY_FILE}): checks items and adds the system column")
     imp.add_argument("--raters", help="comma-separated rater ids allowed (default: any)")
@@ -101,6 +102,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"humdial-eval human import: error: --out {printable(args.out)} is one of the input files; "
               "write the ratings to a new file", file=sys.stderr)
         return 1
+    if args.out.exists() and not args.overwrite:
+        print(f"humdial-eval human import: error: --out {printable(args.out)} exists; pass --overwrite to replace it",
+              file=sys.stderr)
+        return 1
     issues = IssueLog()
     key = read_key(args.key, issues) if args.key else None
     if _show(issues):
@@ -118,7 +123,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"note: {printable(note, 1000)}")
     count = write_ratings_csv(args.out, result.ratings)
     raters = len({r.rater for r in result.ratings})
-    print(f"wrote {count} ratings by {raters} rater(s) to {args.out}")
+    print(f"wrote {count} ratings by {raters} rater(s) to {printable(args.out)}")
     return 0
 
 

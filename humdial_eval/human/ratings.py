@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from humdial_eval import layout
+from humdial_eval import csv_safe, layout
+from humdial_eval.atomic_write import atomic_open
 from humdial_eval.agreement.scales import rubric_dimensions
 from humdial_eval.inputfiles import InputFileError, read_regular_bytes
 from humdial_eval.issues import IssueLog
@@ -61,6 +62,12 @@ def rubric_scale_lookup() -> ScaleOf:
         return dims[task][dimension].scale
 
     return lookup
+
+
+def _text_cell(value: str | None) -> str:
+    """A cell as written: stripped, and without the apostrophe this harness puts before a formula-like text
+    (csv_safe), so that a file it wrote reads back as it was meant."""
+    return csv_safe.uncell((value or "").strip())
 
 
 def read_ratings_csv(
@@ -120,7 +127,7 @@ def parse_rating(
     allow_blank: bool = False,
 ) -> HumanRating | None:
     """One validated rating, or ``None`` with the problem logged (or silently for an allowed blank)."""
-    cell = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+    cell = {k: _text_cell(v) for k, v in row.items() if isinstance(k, str)}
     where = {"file": path, "line": line}
 
     def bad(column: str, message: str) -> None:
@@ -205,8 +212,8 @@ def write_ratings_csv(path: Path, ratings: Iterable[HumanRating]) -> int:
     if any(r.turn_id is not None for r in rows):
         columns.append("turn_id")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_open(path, "w", newline="") as handle:
+        writer = csv_safe.writer(handle)
         writer.writerow(columns)
         for r in rows:
             values = {
