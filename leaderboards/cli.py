@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             entries.extend(read_scores_csv(definition.scores_path, definition, issues))
         for run_dir, name in args.runs:
             if name is not None and (problem := team_name_problem(name.strip())):
-                issues.add("team_name", f"--name {name!r}: {problem}", file=run_dir)
+                issues.add("team_name", f"--name '{printable(name)}': {problem}", file=run_dir)
                 continue
             entry = read_run(run_dir, definition, issues, None if name is None else name.strip())
             if entry is not None:

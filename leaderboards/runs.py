@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.identifiers import normalise
 from humdial_eval.inputfiles import InputFileError, read_regular_text
 from humdial_eval.issues import IssueLog
 from humdial_eval.jsonl import loads_strict, read_jsonl
@@ -59,12 +60,12 @@ def read_run(run_dir: Path, definition: LeaderboardDefinition, issues: IssueLog,
             issues.add("summary_system", "field 'system' must be a non-empty string (the team name); or name the "
                        "team with --name", file=summary_path, field="system")
             return None
-        name = system.strip()
+        name = normalise(system)
         problem = team_name_problem(name)
         if problem:
             issues.add("team_name", f"{problem}; name the team with --name", file=summary_path, field="system")
             return None
-    entry = TeamEntry(name=name, source=run_dir.name)
+    entry = TeamEntry(name=normalise(name), source=run_dir.name)
     _read_means(summary, summary_path, definition, entry, issues)
     items_path = run_dir / ITEMS_FILE
     if items_path.is_file():
