@@ -52,8 +52,8 @@ class OutputFolder:
 def check_output_folder(out: Path, command: str, inputs: Mapping[str, Path | None] | None = None) -> OutputFolder:
     """Check ``out`` for ``command`` before any work is done; ``inputs`` (label -> path, e.g. "the submission")
     are folders or files that ``out`` must neither lie in nor contain. Raises :class:`OutputError`."""
-    target = Path(os.path.abspath(out)).resolve()
-    kept = {label: Path(os.path.abspath(path)).resolve() for label, path in (inputs or {}).items() if path is not None}
+    target = _resolved(out, f"--out {out}")
+    kept = {label: _resolved(path, label) for label, path in (inputs or {}).items() if path is not None}
     folder = OutputFolder(target, out, command, kept)
     _check(folder)
     return folder
@@ -86,6 +86,15 @@ def staged_output(folder: OutputFolder) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _resolved(path: Path, what: str) -> Path:
+    """``path`` absolute with links resolved; a link loop is a clear OutputError (``resolve`` raises RuntimeError
+    or OSError for one, depending on the Python version)."""
+    try:
+        return Path(os.path.abspath(path)).resolve()
+    except (RuntimeError, OSError) as exc:
+        raise OutputError(f"{what}: cannot follow its links ({exc}); a symbolic link loop?") from None
 
 
 def is_result_folder(path: Path) -> bool:

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile
 
 from humdial_eval.atomic_write import disk_errors, write_atomic
+from humdial_eval.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.audio_decode import DecodeRefused, decode
+from humdial_eval.inputfiles import open_regular
 from humdial_eval.submission_writer import write_wav
 
 JOURNAL_NAME = "journal.jsonl"
@@ -165,10 +167,20 @@ class Journal:
             self._lock = None
 
     def audio(self, record: TurnRecord) -> np.ndarray | None:
+        """The reply audio a journal line points to; a file gone, emptied or replaced since (the journal and its
+        audio/ folder are files a user can touch) is a JournalError naming it, read in bounded memory."""
         if record.audio is None:
             return None
-        samples, _ = soundfile.read(str(self.folder / record.audio), dtype="float32")
-        return samples
+        path = self.folder / record.audio
+        where = f"{path}: the audio of {record.dialogue_id} turn {record.turn_id} in {self.path}"
+        try:
+            with open_regular(path, max_bytes=MAX_AUDIO_BYTES) as handle:
+                samples, _, _ = decode(handle)
+        except FileNotFoundError:
+            raise JournalError(f"{where} is missing; remove its line from the journal to ask the turn again, or use --fresh") from None
+        except (OSError, DecodeRefused) as exc:
+            raise JournalError(f"{where} cannot be read ({exc}); run again with --fresh") from None
+        return samples[:, 0] if samples.shape[1] == 1 else samples
 
     def dialogue(self, language: str, task: str, dialogue_id: str) -> Iterator[TurnRecord]:
         """The recorded turns of one dialogue, in turn order."""

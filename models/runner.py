@@ -58,6 +58,12 @@ class GenerationSummary:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
 
 
+# A reply longer than this is not written: five such turns in UTF-8 (up to 4 bytes a character) stay under the
+# 4 MiB a submission line may take (jsonl.MAX_LINE_BYTES), where a 5 MB answer made validation refuse the whole
+# dialogue's line. Judges read only the first 20,000 characters anyway (loading.MAX_JUDGED_CHARS).
+MAX_REPLY_CHARS = 100_000
+
+
 def run_turn_model(
     model: TurnModel, testset: TestSet, root: Path, journal: Journal, *, concurrency: int, limit: int | None = None,
     progress: bool = False,
@@ -126,6 +132,10 @@ async def _ask(model: TurnModel, dialogue: Dialogue, index: int, past: dict[int,
                 "finished turns are kept"
             ) from None
         return journal.record(TurnRecord(**where, status=FAILED, error=str(exc), requests=exc.requests))
+    if len(answer.text) > MAX_REPLY_CHARS:  # the model's fault, recorded for this turn, not the dialogue's line's
+        error = (f"the reply is {len(answer.text)} characters, over the {MAX_REPLY_CHARS} a submission line can hold "
+                 "with the dialogue's other turns; recorded as failed")
+        return journal.record(TurnRecord(**where, status=FAILED, error=error, requests=answer.requests))
     audio = answer.audio
     return journal.record(
         TurnRecord(**where, status=OK, text=answer.text, requests=answer.requests, sent=answer.sent),
