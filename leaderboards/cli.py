@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"leaderboard: cannot write into --out ({printable(exc, None)})", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"leaderboard: cannot write into --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"leaderboard: cannot write into --out {printable(args.out)}: {printable(exc.strerror or exc)}", file=sys.stderr)
         return 1
     print(markdown_overall(board))
     print("\nwrote " + ", ".join(path.as_posix() for path in written))

@@ -75,12 +75,12 @@ def run_run(args: argparse.Namespace) -> int:
         options += ["--cache", str(args.cache)] if args.cache else []
         options += ["--no-cache"] if args.no_cache else []
         options += ["--no-progress"] if args.no_progress else []
-        print(f"scoring with {judge} ...", file=sys.stderr)
+        print(f"scoring with {printable(judge)} ...", file=sys.stderr)
         code, _ = score_cmd.score(parser.parse_args(["score", str(submission_dir), *common, *options]))
         worst = max(worst, code)
     if not valid:
         print("the generated submission has validation errors (failed turns are listed in "
-              f"{submission_dir / 'generation' / 'generation.json'})", file=sys.stderr)
+              f"{printable(submission_dir / 'generation' / 'generation.json')})", file=sys.stderr)
     return worst if valid else EXIT_INVALID
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from humdial_eval.atomic_write import atomic_open, write_atomic
 from humdial_eval import layout
+from humdial_eval.atomic_write import atomic_open, write_atomic
 from humdial_eval.emotions import EMOTIONS
 from humdial_eval.issues import IssueLog
 from humdial_eval.loading import load_testset

@@ -67,7 +67,7 @@ def _split(value: str | None) -> list[str] | None:
 
 def run_export(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
-        print(f"humdial-eval human export: error: --out {args.out} exists and is not a folder", file=sys.stderr)
+        print(f"humdial-eval human export: error: --out {printable(args.out)} exists and is not a folder", file=sys.stderr)
         return 2
     try:  # before any work; the run folder (and the submission it names) must survive a replaced --out
         out_folder = check_output_folder(args.out, "human export", _run_inputs(args.run))
@@ -89,7 +89,7 @@ def run_export(args: argparse.Namespace) -> int:
     scores = sum(len(e.dimensions) for e in result.items)
     audio = sum(bool(e.response_audio) + bool(e.user_audio) for e in result.items)
     print(f"wrote {len(result.items)} items ({scores} scores to give, {audio} audio files) to "
-          f"{args.out / SHEET_FOLDER}; keep {args.out / KEY_FILE} away from raters")
+          f"{printable(args.out / SHEET_FOLDER)}; keep {printable(args.out / KEY_FILE)} away from raters")
     return 0
 
 
