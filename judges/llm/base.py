@@ -39,6 +39,9 @@ from humdial_eval.judges.llm.prompting import PromptLibrary, RenderedPrompt
 # A parse retry must not replay the same sampling: it moves the seed this far per attempt.
 PARSE_RETRY_SEED_STEP = 100_003
 MAX_RAW = 20_000
+# A judge's reply body cap unless its profile sets max_response_bytes: a verdict of max_tokens 16384 is ~64 KB of
+# JSON; the shared default (96 MiB) is sized for a model's spoken answer. Peak memory scales with concurrency x cap.
+JUDGE_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")  # the shape of OpenAI and Anthropic keys
 # A judge refusing the request itself (bad request, too large, unprocessable): caused by what the
 # submission put in it (an over-long reply, audio the model cannot take), not by the judge being down.
@@ -75,6 +78,8 @@ class LLMJudge(Judge):
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         super().__init__(name, settings)
         self.config: LLMSettings = parse_settings(name, self.backend, dict(settings), vendor_key_env=self.vendor_key_env)
+        if settings.get("max_response_bytes") is None:  # a verdict is a few KB: no reason to accept a model's 96 MiB
+            self.config = replace(self.config, max_response_bytes=JUDGE_MAX_RESPONSE_BYTES)
         if self.config.audio and not self.can_send_audio:
             raise ProfileError(f"judge profile {name!r}: the {self.backend} backend cannot send audio; set audio: false")
         self.check_settings(self.config)

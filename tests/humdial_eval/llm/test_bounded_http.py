@@ -114,3 +114,14 @@ def test_the_cap_is_a_checked_setting() -> None:
     with pytest.raises(Exception, match="max_response_bytes"):
         parse_settings("t", "openai", {"model": "m", "base_url": "http://127.0.0.1:9/v1", "max_response_bytes": 10},
                        vendor_key_env="OPENAI_API_KEY")
+
+
+def test_a_judge_reads_at_most_8_mib_unless_its_profile_says_otherwise(tmp_path: Path) -> None:
+    from humdial_eval.judges.llm.base import JUDGE_MAX_RESPONSE_BYTES
+
+    profile = tmp_path / "judge.yaml"
+    profile.write_text(yaml.safe_dump({"backend": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1"}))
+    assert make_judge(profile).config.max_response_bytes == JUDGE_MAX_RESPONSE_BYTES == 8 << 20
+    profile.write_text(yaml.safe_dump({"backend": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1",
+                                       "max_response_bytes": 1 << 20}))
+    assert make_judge(profile).config.max_response_bytes == 1 << 20
