@@ -53,6 +53,9 @@ class _BoundedSend:
 
     async def send(self, request: Any, *, stream: bool = False, **options: Any) -> Any:
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+        # Redirects are not followed: the HTTP library reads a redirect's body whole, with no cap, before following
+        # it; an API does not redirect a POST; the 3xx is read here like any reply and reaches the caller as an HTTP error.
+        options["follow_redirects"] = False
         response = await super().send(request, stream=True, **options)  # type: ignore[misc]
         try:
             body = await read_body(response.aiter_raw(), response.headers, self.max_body_bytes)

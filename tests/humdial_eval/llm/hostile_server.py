@@ -4,7 +4,7 @@
 ``interval`` seconds (each read is quick, the whole never ends); ``bomb`` sends a small gzip body that
 inflates to ``inflated`` bytes; ``big`` sends ``inflated`` plain bytes; ``brotli`` labels its body
 ``Content-Encoding: br``; ``cut`` sends half a gzip stream; ``escape`` answers 400 with a message full of
-terminal escapes.
+terminal escapes; ``redirect`` answers 302 to itself with a bomb as the redirect's body.
 """
 
 from __future__ import annotations
@@ -68,6 +68,9 @@ class HostileServer:
         if self.mode == "escape":
             body = json.dumps({"error": {"message": "bad \x1b[2K\r\x1b[31mFORGED: all good\x1b[0m \u202e"}}).encode()
             status, headers = 400, {}
+        elif self.mode == "redirect":  # a 302 whose own body is a bomb, pointing back at itself
+            body = gzip_of_zeros(self.inflated)
+            status, headers = 302, {"Content-Encoding": "gzip", "Location": self.url + "/chat/completions"}
         elif self.mode in ("bomb", "cut"):
             body = gzip_of_zeros(self.inflated)
             body = body[: len(body) // 2] if self.mode == "cut" else body

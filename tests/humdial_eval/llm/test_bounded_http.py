@@ -125,3 +125,10 @@ def test_a_judge_reads_at_most_8_mib_unless_its_profile_says_otherwise(tmp_path:
     profile.write_text(yaml.safe_dump({"backend": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1",
                                        "max_response_bytes": 1 << 20}))
     assert make_judge(profile).config.max_response_bytes == 1 << 20
+
+
+def test_a_redirect_is_not_followed_and_its_body_is_capped_too(hostile: Any) -> None:
+    server = hostile("redirect", inflated=64 << 20)  # followed, the HTTP library would read this body uncapped
+    with pytest.raises(CallError, match="exceeds the limit of 1048576 bytes once decompressed"):
+        send_once(transport(server.url, max_response_bytes=1 << 20))
+    assert server.requests == 1
