@@ -126,11 +126,7 @@ class Journal:
         """Persist one finished turn (its audio first, as 16 kHz mono PCM_16), then its journal line."""
         if audio is not None:
             relative = Path("audio") / record.language / record.task / f"{record.dialogue_id}_{record.turn_id}.wav"
-            target = self.folder / relative
-            partial = target.with_name(target.name + ".partial.wav")
-            with disk_errors(target):
-                write_wav(partial, audio, sample_rate)
-                os.replace(partial, target)
+            write_wav(self.folder / relative, audio, sample_rate)  # whole or not at all (atomic_write)
             record = TurnRecord(**{**asdict(record), "audio": relative.as_posix()})
         self._append(asdict(record))
         self.records[record.key] = record
