@@ -34,8 +34,8 @@ from tests.humdial_eval.llm.hostile_server import HostileServer, gzip_of_zeros  
 SETTINGS = {"request_timeout": 3, "max_retries": 0, "concurrency": 4}
 JUDGE = """
 import asyncio, sys
-from humdial_eval.profiles import build_judges
-from humdial_eval.registry import task_class
+from humdial_eval.engine.profiles import build_judges
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm.samples import sample_item
 (judge,) = build_judges(sys.argv[1])
 async def go():

@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from humdial_eval.csv_safe import cell
+from humdial_eval.outputs.csv_safe import cell
 from humdial_eval.leaderboards.standings import MISSING, Interval, Leaderboard
 from humdial_eval.leaderboards.tables import SUBSTITUTED_MARK, Table, board_tables, overall_table
 
@@ -38,7 +38,7 @@ def latex_escape(text: str) -> str:
 
 
 def csv_safe(text: str) -> str:
-    """A team or source name as a CSV cell: the project's one neutralising rule (humdial_eval.csv_safe)."""
+    """A team or source name as a CSV cell: the project's one neutralising rule (humdial_eval.outputs.csv_safe)."""
     return str(cell(text))
 
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from humdial_eval.atomic_write import disk_errors, write_atomic
-from humdial_eval.audio_check import MAX_AUDIO_BYTES
-from humdial_eval.audio_decode import DecodeRefused, decode
-from humdial_eval.inputfiles import open_regular
-from humdial_eval.submission_writer import write_wav
+from humdial_eval.outputs.atomic_write import disk_errors, write_atomic
+from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.inputs.audio_decode import DecodeRefused, decode
+from humdial_eval.inputs.inputfiles import open_regular
+from humdial_eval.inputs.submission_writer import write_wav
 
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "journal.lock"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from humdial_eval import audio_decode
-from humdial_eval.audio_decode import MAX_CHANNELS
-from humdial_eval.audio_decode import MAX_SAMPLE_RATE as MAX_RATE
-from humdial_eval.audio_decode import MIN_SAMPLE_RATE as MIN_RATE
+from humdial_eval.inputs import audio_decode
+from humdial_eval.inputs.audio_decode import MAX_CHANNELS
+from humdial_eval.inputs.audio_decode import MAX_SAMPLE_RATE as MAX_RATE
+from humdial_eval.inputs.audio_decode import MIN_SAMPLE_RATE as MIN_RATE
 
 MIN_SECONDS = 0.05
 MAX_SECONDS = 300.0  # what validation accepts for a response WAV
@@ -39,7 +39,7 @@ class ReplyAudio:
 
 def decode(data: str | bytes) -> ReplyAudio:
     """Base64 WAV (or another container libsndfile reads) to checked samples, decoded in bounded memory (the
-    header's length is checked before decoding: :mod:`humdial_eval.audio_decode`)."""
+    header's length is checked before decoding: :mod:`humdial_eval.inputs.audio_decode`)."""
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError, TypeError) as exc:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from humdial_eval.atomic_write import write_atomic
-from humdial_eval.dialogue import Dialogue, TestSet
-from humdial_eval.submission_writer import Response, SubmissionWriter
+from humdial_eval.outputs.atomic_write import write_atomic
+from humdial_eval.benchmark.dialogue import Dialogue, TestSet
+from humdial_eval.inputs.submission_writer import Response, SubmissionWriter
 from humdial_eval.llm.retry import CallError
 from humdial_eval.models.conversation import PastReply
 from humdial_eval.models.journal import FAILED, OK, Journal, TurnRecord

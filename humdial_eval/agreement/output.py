@@ -12,8 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from humdial_eval import csv_safe
-from humdial_eval.atomic_write import atomic_open, write_atomic
+from humdial_eval.outputs import csv_safe
+from humdial_eval.outputs.atomic_write import atomic_open, write_atomic
 from humdial_eval.agreement.analysis import AgreementResult, PairRecord
 from humdial_eval.agreement.estimate import Estimate
 from humdial_eval.terminal import printable

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from humdial_eval.atomic_write import write_atomic
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.agreement import plots
 from humdial_eval.agreement.analysis import AgreementResult, PairRecord
 from humdial_eval.agreement.pairing import ALL

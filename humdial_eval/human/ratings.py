@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from humdial_eval import csv_safe, layout
-from humdial_eval.atomic_write import atomic_open
+from humdial_eval.inputs import layout
+
+from humdial_eval.outputs import csv_safe
+from humdial_eval.outputs.atomic_write import atomic_open
 from humdial_eval.agreement.scales import rubric_dimensions
-from humdial_eval.inputfiles import InputFileError, read_regular_bytes
-from humdial_eval.identifiers import check_identifier, reveal
-from humdial_eval.issues import IssueLog
-from humdial_eval.rubric import Scale
+from humdial_eval.inputs.inputfiles import InputFileError, read_regular_bytes
+from humdial_eval.inputs.identifiers import check_identifier, reveal
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.benchmark.rubric import Scale
 from humdial_eval.terminal import printable
 
 REQUIRED_COLUMNS = ("language", "task", "dialogue_id", "dimension", "rater", "score")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from humdial_eval.llm.openai_transport import VENDOR, OpenAITransport
 from humdial_eval.llm.settings import LLMSettings
 from humdial_eval.llm.transport import Transport
-from humdial_eval.profiles import ProfileError
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.judges.llm.base import LLMJudge
 
 
