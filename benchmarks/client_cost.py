@@ -41,8 +41,8 @@ from humdial_eval.engine.registry import task_class  # noqa: E402
 from humdial_eval.engine.runner import run_judging  # noqa: E402
 from humdial_eval.engine.store import JudgmentStore  # noqa: E402
 from humdial_eval.inputs.validation import open_inputs  # noqa: E402
-from humdial_eval.judges.llm.base import Reply  # noqa: E402
-from humdial_eval.judges.llm.openai_backend import OpenAITransport  # noqa: E402
+from humdial_eval.llm.transport import Reply  # noqa: E402
+from humdial_eval.llm.openai_transport import OpenAITransport  # noqa: E402
 from tests.judges.llm.fake_server import Call, judge_like  # noqa: E402
 
 CONCURRENCY = 32

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from humdial_eval.errors import UserError
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.outputs.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             entries.extend(read_scores_csv(definition.scores_path, definition, issues))
         for run_dir, name in args.runs:
             if name is not None and (problem := team_name_problem(name.strip())):
-                issues.add("team_name", f"--name {name!r}: {problem}", file=run_dir)
+                issues.add("team_name", f"--name '{printable(name)}': {problem}", file=run_dir)
                 continue
             entry = read_run(run_dir, definition, issues, None if name is None else name.strip())
             if entry is not None:
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"leaderboard: cannot write into --out ({printable(exc, None)})", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"leaderboard: cannot write into --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"leaderboard: cannot write into --out {printable(args.out)}: {printable(exc.strerror or exc)}", file=sys.stderr)
         return 1
     print(markdown_overall(board))
     print("\nwrote " + ", ".join(path.as_posix() for path in written))
@@ -161,7 +162,7 @@ def _write(board: Leaderboard, out: Path, *, plots: bool) -> list[Path]:
     written = []
     for suffix, text in outputs.items():
         path = out / f"{OUTPUT_STEM}.{suffix}"
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
         written.append(path)
     written.extend(path for paths in figures.values() for path in paths.values())
     return written

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from humdial_eval.inputs.identifiers import mixed_script_problem, normalise, reveal
 from humdial_eval.inputs.inputfiles import InputFileError, read_regular_bytes
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
@@ -52,6 +53,9 @@ def team_name_problem(name: str) -> str | None:
         return f"team name is longer than {MAX_TEAM_NAME} characters"
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in name):
         return "team name contains control or invisible formatting characters"
+    mixed = mixed_script_problem(normalise(name))
+    if mixed:
+        return f"team name '{reveal(name)}' {mixed}"
     return None
 
 
@@ -89,6 +93,7 @@ def read_scores_csv(path: Path, definition: LeaderboardDefinition, issues: Issue
             issues.add("scores_row", f"expected {len(SCORES_HEADER)} fields, got {len(row)}", file=path, line=line)
             continue
         team, language, task, dimension, raw = (cell.strip() for cell in row)
+        team = normalise(team)  # NFKC: one spelling per team
         problem = team_name_problem(team)
         if problem:
             issues.add("team_name", problem, file=path, line=line, field="team")

@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from humdial_eval.outputs.csv_safe import cell
 from humdial_eval.leaderboards.standings import MISSING, Interval, Leaderboard
 from humdial_eval.leaderboards.tables import SUBSTITUTED_MARK, Table, board_tables, overall_table
 
@@ -26,7 +27,6 @@ _LATEX_SPECIAL = {
     "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
     ">": r"\textgreater{}", "|": r"\textbar{}", MISSING: "---", SUBSTITUTED_MARK: r"\textsuperscript{\dag}",
 }
-_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def markdown_escape(text: str) -> str:
@@ -38,7 +38,8 @@ def latex_escape(text: str) -> str:
 
 
 def csv_safe(text: str) -> str:
-    return "'" + text if text.startswith(_CSV_FORMULA_START) else text
+    """A team or source name as a CSV cell: the project's one neutralising rule (humdial_eval.outputs.csv_safe)."""
+    return str(cell(text))
 
 
 def render_markdown(board: Leaderboard) -> str:

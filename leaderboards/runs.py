@@ -11,10 +11,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.outputs import run_folder
 from humdial_eval.benchmark.sources import differences
+from humdial_eval.inputs.identifiers import normalise
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.inputs.jsonl import read_jsonl
+from humdial_eval.outputs import run_folder
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
 from humdial_eval.leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
 from humdial_eval.outputs.run_folder import ITEMS_FILE, SUMMARY_FILE, SUMMARY_SCHEMA
@@ -44,12 +45,12 @@ def read_run(run_dir: Path, definition: LeaderboardDefinition, issues: IssueLog,
             issues.add("summary_system", "field 'system' must be a non-empty string (the team name); or name the "
                        "team with --name", file=summary_path, field="system")
             return None
-        name = system.strip()
+        name = normalise(system)
         problem = team_name_problem(name)
         if problem:
             issues.add("team_name", f"{problem}; name the team with --name", file=summary_path, field="system")
             return None
-    entry = TeamEntry(name=name, source=run_dir.name, unlike=_unlike(summary, definition))
+    entry = TeamEntry(name=normalise(name), source=run_dir.name, unlike=_unlike(summary, definition))
     _read_means(summary, summary_path, definition, entry, issues)
     items_path = run_dir / ITEMS_FILE
     if items_path.is_file():

@@ -11,6 +11,7 @@ from humdial_eval.cli.common import split_list, task_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.engine.profiles import DEFAULT_PROFILE
 from humdial_eval.benchmark.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from humdial_eval.terminal import printable
 
 
 def register_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -76,7 +77,7 @@ def run_run(args: argparse.Namespace) -> int:
     judges = args.judge or [DEFAULT_PROFILE]
     worst = EXIT_OK
     for judge, folder in zip(judges, _score_folders(judges)):
-        print(f"scoring with {judge} ...", file=sys.stderr)
+        print(f"scoring with {printable(judge)} ...", file=sys.stderr)
         options = ScoreOptions(
             submission=submission_dir, testset=args.testset, out=args.out / "scores" / folder, judge=judge,
             tasks=tasks, languages=languages, protocol=protocol, cache=args.cache, use_cache=not args.no_cache,
@@ -86,7 +87,7 @@ def run_run(args: argparse.Namespace) -> int:
         worst = max(worst, code)
     if not valid:
         print("the generated submission has validation errors (failed turns are listed in "
-              f"{submission_dir / 'generation' / 'generation.json'})", file=sys.stderr)
+              f"{printable(submission_dir / 'generation' / 'generation.json')})", file=sys.stderr)
     return worst if valid else EXIT_INVALID
 
 
@@ -115,11 +116,12 @@ def _generate(args: argparse.Namespace, out: Path) -> object | None:
         )
     except (ProfileError, GenerationError, JournalError) as exc:
         raise UserError(str(exc)) from None
-    print(f"wrote {summary.root}: {summary.dialogues} dialogues, {summary.turns} turns "
+    print(f"wrote {printable(summary.root)}: {summary.dialogues} dialogues, {summary.turns} turns "
           f"({summary.asked} asked now, {summary.resumed} from earlier runs), {summary.failed} failed", file=sys.stderr)
-    for failure in summary.failures[:10]:
-        print(f"failed: {failure['language']}/{failure['task']} dialogue {failure['dialogue_id']} "
-              f"turn {failure['turn_id']}: {failure['error']}", file=sys.stderr)
+    for failure in summary.failures[:10]:  # the ids come from the test set, the error from the model's server
+        where = "/".join(printable(failure[key]) for key in ("language", "task"))
+        print(f"failed: {where} dialogue {printable(failure['dialogue_id'])} turn {printable(failure['turn_id'])}: "
+              f"{printable(failure['error'], 400)}", file=sys.stderr)
     if len(summary.failures) > 10:
         print(f"... {len(summary.failures) - 10} more failed turn(s) in generation/generation.json", file=sys.stderr)
     if summary.failed:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from humdial_eval.benchmark.dialogue import Turn
-from humdial_eval.judges.llm.audio import AudioError, AudioPayload
+from humdial_eval.llm.audio import AudioError, AudioPayload
 
 INPUT_MODES = ("audio", "text", "audio+text")
 AUDIO_PARTS = ("input_audio", "audio_url")

@@ -7,7 +7,6 @@ Output layout for ``out``: the submission in ``out/HD-Track1/`` (or ``out`` itse
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,9 +59,7 @@ def generate_submission(
         return _whole_run(backend, gold, root, fresh, limit, progress)
     if not workdir.exists() and _has_submission(root):
         raise GenerationError(f"{root} already holds a submission not made by `generate`; choose another --out")
-    if fresh and workdir.exists():
-        shutil.rmtree(workdir)
-    journal = Journal(workdir, backend.identity())
+    journal = Journal(workdir, backend.identity(), fresh=fresh)  # --fresh too waits for no one: a running owner refuses it
     try:
         if retry_failed:
             journal.forget_failed()

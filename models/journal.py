@@ -11,17 +11,22 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile
 
+from humdial_eval.outputs.atomic_write import disk_errors, write_atomic
+from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.inputs.audio_decode import DecodeRefused, decode
+from humdial_eval.inputs.inputfiles import open_regular
 from humdial_eval.inputs.submission_writer import write_wav
 
 JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "journal.lock"
 SCHEMA = "humdial-eval/generation-journal/1"
 OK = "ok"
 FAILED = "failed"
@@ -54,15 +59,19 @@ class TurnRecord:
 class Journal:
     """Append-only record of a generation run in ``folder`` (``journal.jsonl`` + ``audio/``)."""
 
-    def __init__(self, folder: Path, identity: dict[str, Any]) -> None:
+    def __init__(self, folder: Path, identity: dict[str, Any], *, fresh: bool = False) -> None:
+        """Open (or start) the journal in ``folder``, holding its lock; ``fresh`` empties the folder first,
+        under the lock, so that starting over never deletes the journal of a run still writing it."""
         self.folder = folder
         self.path = folder / JOURNAL_NAME
         self.identity = identity
         self.records: dict[tuple[str, str, str, int], TurnRecord] = {}
         self._index: dict[tuple[str, str, str], list[TurnRecord]] | None = None
         folder.mkdir(parents=True, exist_ok=True)
-        self._lock: Any = _exclusive(folder / "journal.lock")
+        self._lock: Any = _exclusive(folder / LOCK_NAME)
         try:
+            if fresh:
+                _empty_but_the_lock(folder)
             if self.path.exists():
                 self._load()
             else:
@@ -117,10 +126,7 @@ class Journal:
         """Persist one finished turn (its audio first, as 16 kHz mono PCM_16), then its journal line."""
         if audio is not None:
             relative = Path("audio") / record.language / record.task / f"{record.dialogue_id}_{record.turn_id}.wav"
-            target = self.folder / relative
-            partial = target.with_name(target.name + ".partial.wav")
-            write_wav(partial, audio, sample_rate)
-            os.replace(partial, target)
+            write_wav(self.folder / relative, audio, sample_rate)  # whole or not at all (atomic_write)
             record = TurnRecord(**{**asdict(record), "audio": relative.as_posix()})
         self._append(asdict(record))
         self.records[record.key] = record
@@ -146,12 +152,8 @@ class Journal:
             del self.records[key]
         self._index = None
         header = {"schema": SCHEMA, "identity": self.identity}
-        partial = self.path.with_suffix(".jsonl.partial")
-        partial.write_text(
-            "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in [header, *map(asdict, self.records.values())]),
-            encoding="utf-8",
-        )
-        os.replace(partial, self.path)
+        write_atomic(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n"
+                                        for e in [header, *map(asdict, self.records.values())]))
         return len(dropped)
 
     def close(self) -> None:
@@ -161,10 +163,20 @@ class Journal:
             self._lock = None
 
     def audio(self, record: TurnRecord) -> np.ndarray | None:
+        """The reply audio a journal line points to; a file gone, emptied or replaced since (the journal and its
+        audio/ folder are files a user can touch) is a JournalError naming it, read in bounded memory."""
         if record.audio is None:
             return None
-        samples, _ = soundfile.read(str(self.folder / record.audio), dtype="float32")
-        return samples
+        path = self.folder / record.audio
+        where = f"{path}: the audio of {record.dialogue_id} turn {record.turn_id} in {self.path}"
+        try:
+            with open_regular(path, max_bytes=MAX_AUDIO_BYTES) as handle:
+                samples, _, _ = decode(handle)
+        except FileNotFoundError:
+            raise JournalError(f"{where} is missing; remove its line from the journal to ask the turn again, or use --fresh") from None
+        except (OSError, DecodeRefused) as exc:
+            raise JournalError(f"{where} cannot be read ({exc}); run again with --fresh") from None
+        return samples[:, 0] if samples.shape[1] == 1 else samples
 
     def dialogue(self, language: str, task: str, dialogue_id: str) -> Iterator[TurnRecord]:
         """The recorded turns of one dialogue, in turn order."""
@@ -177,7 +189,9 @@ class Journal:
         yield from self._index.get((language, task, dialogue_id), [])
 
     def _append(self, entry: dict[str, Any]) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
+        """One line, on disk before this returns. A full disk is a clear error; the line it cut off is the
+        journal's last and is dropped when the run is resumed, and a journal left empty gets its header again."""
+        with disk_errors(self.path), self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -193,6 +207,18 @@ def _exclusive(path: Path) -> Any:
         handle.close()
         raise JournalError(f"another run is generating into {path.parent.parent} right now; wait for it or use another --out") from None
     return handle
+
+
+def _empty_but_the_lock(folder: Path) -> None:
+    """Remove what an earlier run left in ``folder`` (links themselves, never what they point to), keeping the
+    lock file this run holds."""
+    for entry in folder.iterdir():
+        if entry.name == LOCK_NAME:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _record(entry: dict[str, Any]) -> TurnRecord:

@@ -3,8 +3,8 @@
 OpenAI's audio chat models and vLLM-served omni models (Qwen2.5-Omni, Qwen3-Omni) share this protocol:
 user audio goes as ``input_audio`` content parts (base64 WAV), and with ``output_audio: true`` the
 request asks for ``modalities: [text, audio]`` and the reply's ``message.audio`` carries base64 WAV
-and, from OpenAI, its transcript. The network side is the judges' transport: one client per
-base_url with round-robin over them, SDK errors mapped to retryable or not, and the same retry policy
+and, from OpenAI, its transcript. The network side is the shared LLM client layer (humdial_eval.llm),
+as for the judges: one client per base_url with round-robin over them, SDK errors mapped to retryable or not, and the same retry policy
 (backoff with jitter, the server's Retry-After honoured).
 """
 
@@ -18,17 +18,17 @@ from typing import Any
 from humdial_eval.engine import registry
 from humdial_eval.benchmark.dialogue import Dialogue
 from humdial_eval.engine.profiles import ProfileError
-from humdial_eval.judges.llm.audio import load_audio
-from humdial_eval.judges.llm.openai_backend import OpenAITransport, chat_arguments
-from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
-from humdial_eval.judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
+from humdial_eval.llm.audio import load_audio
+from humdial_eval.llm.openai_transport import OpenAITransport, chat_arguments
+from humdial_eval.llm.retry import Attempts, CallError, RetryPolicy, with_retries
+from humdial_eval.llm.settings import LLMSettings, parse_settings, resolve_api_key
 from humdial_eval.models import reply_audio
 from humdial_eval.models.conversation import AUDIO_PARTS, INPUT_MODES, PastReply, build_messages
 from humdial_eval.models.profile import ModelProfile, relative_file
 from humdial_eval.models.reply_audio import ReplyAudio, ReplyAudioError
 from humdial_eval.models.runner import TurnFailed
 
-# Fields the judges' settings parser knows but that mean nothing for a model under test.
+# Fields the shared settings parser knows but that mean nothing for a model under test.
 _JUDGE_ONLY = {"audio", "prompt_version", "parse_retries"}
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "input": ((str,), f"one of {', '.join(INPUT_MODES)}"),
@@ -157,7 +157,7 @@ class OpenAIModel:
 
 
 class ChatTransport(OpenAITransport):
-    """The judges' OpenAI transport, asked for a whole chat completion rather than a judge verdict."""
+    """The shared OpenAI transport, asked for a whole chat completion rather than a judge verdict."""
 
     async def complete(self, arguments: dict[str, Any], endpoint: int) -> Any:
         client = self.client(endpoint)

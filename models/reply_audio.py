@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 from dataclasses import dataclass
 
 import numpy as np
-import soundfile
 
-MIN_RATE = 8000
-MAX_RATE = 192000
-MAX_CHANNELS = 8
+from humdial_eval.inputs import audio_decode
+from humdial_eval.inputs.audio_decode import MAX_CHANNELS
+from humdial_eval.inputs.audio_decode import MAX_SAMPLE_RATE as MAX_RATE
+from humdial_eval.inputs.audio_decode import MIN_SAMPLE_RATE as MIN_RATE
+
 MIN_SECONDS = 0.05
 MAX_SECONDS = 300.0  # what validation accepts for a response WAV
 
@@ -38,7 +38,8 @@ class ReplyAudio:
 
 
 def decode(data: str | bytes) -> ReplyAudio:
-    """Base64 WAV (or another container libsndfile reads) to checked samples."""
+    """Base64 WAV (or another container libsndfile reads) to checked samples, decoded in bounded memory (the
+    header's length is checked before decoding: :mod:`humdial_eval.inputs.audio_decode`)."""
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError, TypeError) as exc:
@@ -46,11 +47,10 @@ def decode(data: str | bytes) -> ReplyAudio:
     if not raw:
         raise ReplyAudioError("reply audio is empty")
     try:
-        samples, rate = soundfile.read(io.BytesIO(raw), dtype="float32", always_2d=True)
-    except (RuntimeError, TypeError, ValueError, soundfile.LibsndfileError) as exc:
-        detail = str(exc).split(":")[-1].strip() or type(exc).__name__
-        raise ReplyAudioError(f"reply audio is not a readable audio file ({detail})") from None
-    return check(samples, int(rate))
+        samples, rate, _ = audio_decode.decode(raw, max_seconds=MAX_SECONDS)
+    except audio_decode.DecodeRefused as exc:
+        raise ReplyAudioError(f"reply audio: {exc}") from None
+    return check(samples, rate)
 
 
 def check(samples: np.ndarray, rate: int) -> ReplyAudio:

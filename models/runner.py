@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.benchmark.dialogue import Dialogue, TestSet
 from humdial_eval.inputs.submission_writer import Response, SubmissionWriter
-from humdial_eval.judges.llm.retry import CallError
+from humdial_eval.llm.retry import CallError
 from humdial_eval.models.conversation import PastReply
 from humdial_eval.models.journal import FAILED, OK, Journal, TurnRecord
 
@@ -55,6 +56,12 @@ class GenerationSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
+
+
+# A reply longer than this is not written: five such turns in UTF-8 (up to 4 bytes a character) stay under the
+# 4 MiB a submission line may take (jsonl.MAX_LINE_BYTES), where a 5 MB answer made validation refuse the whole
+# dialogue's line. Judges read only the first 20,000 characters anyway (loading.MAX_JUDGED_CHARS).
+MAX_REPLY_CHARS = 100_000
 
 
 def run_turn_model(
@@ -125,6 +132,10 @@ async def _ask(model: TurnModel, dialogue: Dialogue, index: int, past: dict[int,
                 "finished turns are kept"
             ) from None
         return journal.record(TurnRecord(**where, status=FAILED, error=str(exc), requests=exc.requests))
+    if len(answer.text) > MAX_REPLY_CHARS:  # the model's fault, recorded for this turn, not the dialogue's line's
+        error = (f"the reply is {len(answer.text)} characters, over the {MAX_REPLY_CHARS} a submission line can hold "
+                 "with the dialogue's other turns; recorded as failed")
+        return journal.record(TurnRecord(**where, status=FAILED, error=error, requests=answer.requests))
     audio = answer.audio
     return journal.record(
         TurnRecord(**where, status=OK, text=answer.text, requests=answer.requests, sent=answer.sent),
@@ -170,7 +181,7 @@ def write_submission(dialogues: Sequence[Dialogue], root: Path, journal: Journal
 
 def _write_summary(journal: Journal, summary: GenerationSummary) -> None:
     path = journal.folder / SUMMARY_NAME
-    path.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 @contextlib.contextmanager

@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 
 from humdial_eval.inputs import layout
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.cli.errors import EXIT_OK, UserError
+from humdial_eval.terminal import printable
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
@@ -102,10 +104,10 @@ def run_data(args: argparse.Namespace) -> int:
     except WriterError as exc:
         raise UserError(f"{exc} (nothing usable was written; {args.out} may hold a partial data set)") from exc
     if writer is not None:
-        print(f"writer {writer.name}: cause and reply written for {summary.written} of {summary.asked} training turns "
+        print(f"writer {printable(writer.name)}: cause and reply written for {summary.written} of {summary.asked} training turns "
               f"({writer.fallbacks} left to the templates)")
     for split in ("train", "test"):
-        print(f"{split}: {summary.dialogues[split]} dialogues, {summary.turns[split]} turns -> {args.out / split}")
+        print(f"{split}: {summary.dialogues[split]} dialogues, {summary.turns[split]} turns -> {printable(args.out / split)}")
     print(f"{summary.audio_seconds / 60:.1f} minutes of user audio ({voice.name} voice)")
     return EXIT_OK
 
@@ -145,7 +147,7 @@ def run_train(args: argparse.Namespace) -> int:
     except (DataError, TrainingError, CheckpointError, ConfigError) as exc:
         raise UserError(str(exc)) from exc
     state = "stopped early (resume with --resume)" if result.stopped_early else "finished"
-    print(f"training {state} after {result.seconds:.0f} s; steps {result.steps}; checkpoint {args.out}")
+    print(f"training {state} after {result.seconds:.0f} s; steps {result.steps}; checkpoint {printable(args.out)}")
     return EXIT_OK
 
 
@@ -163,7 +165,7 @@ def run_infer(args: argparse.Namespace) -> int:
             )
         except (SubmissionExistsError, TestSetError) as exc:
             raise UserError(str(exc)) from exc
-    print(f"wrote {summary.root}: {summary.dialogues} dialogues, {summary.turns} turns, {summary.spoken} spoken replies")
+    print(f"wrote {printable(summary.root)}: {summary.dialogues} dialogues, {summary.turns} turns, {summary.spoken} spoken replies")
     if summary.empty_replies:
         print(f"{summary.empty_replies} empty generated repl(ies) were replaced by a stock reply", file=sys.stderr)
     if summary.transcript_fallbacks:
@@ -183,7 +185,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+        write_atomic(args.out, text + "\n")
     print(text)
     return EXIT_OK
 

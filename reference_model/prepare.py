@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from humdial_eval.inputs import layout
+from humdial_eval.outputs.atomic_write import atomic_open, write_atomic
 from humdial_eval.benchmark.emotions import EMOTIONS
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.inputs.loading import load_testset
@@ -101,7 +102,7 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
     codec.save(folder)
     tokenizer.save(folder)
     torch.save(critic_state, folder / "critic.pt")
-    with open(folder / "ieat.jsonl", "w", encoding="utf-8") as handle:
+    with atomic_open(folder / "ieat.jsonl") as handle:
         for dialogue, f_ids, u_ids in zip(dialogues, feature_ids, unit_ids):
             record = {
                 "dialogue_id": dialogue.dialogue_id, "language": dialogue.language, "task": dialogue.task,
@@ -111,7 +112,7 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
                 ],
             }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    manifest.write_text(json.dumps({"fingerprint": fingerprint, "version": VERSION, "data": str(data_dir)}))
+    write_atomic(manifest, json.dumps({"fingerprint": fingerprint, "version": VERSION, "data": str(data_dir)}))
     return Prepared(folder, dialogues, feature_ids, unit_ids, features, units, tokenizer, codec, critic_state)
 
 

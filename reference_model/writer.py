@@ -1,7 +1,7 @@
 """Causes and replies for the synthetic training dialogues, written by an LLM (``baseline data --writer``).
 
 The LLM is named by a judge profile (``judges/profiles/*.yaml`` or a YAML path) of the ``openai``
-backend and reached through the judges' own OpenAI-compatible transport, so a vLLM server, the
+backend and reached through the shared OpenAI-compatible transport (humdial_eval.llm), so a vLLM server, the
 OpenAI API or any compatible endpoint set up for judging writes training data too, with the same
 base URLs, key variable and timeouts. For each user turn the model sees the dialogue so far with gold
 emotions and answers one JSON object ``{"cause": ..., "reply": ...}``; the two strings are stored as
@@ -92,8 +92,8 @@ class ProfileWriter:
     """Writes through the first ``openai``-backend judge of a profile."""
 
     def __init__(self, spec: str, *, max_cause_chars: int = 80, max_reply_chars: int = 240) -> None:
-        from humdial_eval.judges.llm.openai_backend import OpenAITransport
-        from humdial_eval.judges.llm.settings import parse_settings, resolve_api_key
+        from humdial_eval.llm.openai_transport import OpenAITransport
+        from humdial_eval.llm.settings import parse_settings, resolve_api_key
 
         profiles = [p for p in load_profiles(spec) if p.backend == "openai"]
         if not profiles:
@@ -120,7 +120,7 @@ class ProfileWriter:
             await self.transport.aclose()
 
     async def _one(self, request: WriteRequest, index: int, gate: asyncio.Semaphore) -> Written | None:
-        from humdial_eval.judges.llm.retry import CallError
+        from humdial_eval.llm.retry import CallError
 
         prompt = writing_prompt(request)
         seed = None if self.settings.seed is None else self.settings.seed + index

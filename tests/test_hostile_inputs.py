@@ -307,3 +307,41 @@ def test_a_later_run_removes_folders_of_dead_runs_only(tmp_path: Path, monkeypat
     finally:
         alive.kill()
         alive.wait()
+
+
+# -- issue 23: memo files, CSV formulas, link loops -----------------------------------------------------------
+@pytest.mark.parametrize("memo", ["intervals", "prompts"])
+def test_a_fifo_beside_the_store_does_not_hang_score(tmp_path: Path, memo: str) -> None:
+    store = tmp_path / "cache" / "judgments.sqlite"
+    store.parent.mkdir()
+    make_special(Path(f"{store}.{memo}.json"), "fifo")
+    done = run_cli(["score", str(copy_base(tmp_path)), *COMMON, "--out", str(tmp_path / "out"), "--bootstrap", "100",
+                    "--no-progress", "--cache", str(store)], timeout=120)
+    check_no_traceback(done.stderr)
+    assert done.returncode == 0, done.stderr  # the memo read as empty (a blocking read hung here for ever)
+
+
+def test_human_import_writes_formulas_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sheet = tmp_path / "filled.csv"
+    sheet.write_text("language,task,dialogue_id,dimension,rater,score,system\n"
+                     'en,T3,h_t3_001,vocal_empathy_congruence,anna,4,"=HYPERLINK(""http://x"",""y"")"\n'
+                     "en,T3,h_t3_001,audio_quality_naturalness,anna,4,@SUM(A1)\n", encoding="utf-8")
+    out = tmp_path / "ratings.csv"
+    assert main(["human", "import", str(sheet), "--out", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[1].endswith(',"\'=HYPERLINK(""http://x"",""y"")"') and lines[2].endswith(",'@SUM(A1)")
+    out.write_text("earlier\n")
+    assert main(["human", "import", str(sheet), "--out", str(out)]) == 1  # an existing file is kept
+    assert "--overwrite" in capsys.readouterr().err and out.read_text() == "earlier\n"
+    assert main(["human", "import", str(sheet), "--out", str(out), "--overwrite"]) == 0
+
+
+def test_a_symlink_loop_as_from_results_is_a_clear_error(tmp_path: Path) -> None:
+    from humdial_eval import leaderboards
+
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    done = run_cli(["leaderboard", "build", str(Path(leaderboards.__file__).parent / "icassp2026_track1"),
+                    "--from-results", str(loop), "--out", str(tmp_path / "board")])
+    check_no_traceback(done.stderr)
+    assert done.returncode == 1 and "symbolic link loop" in done.stderr

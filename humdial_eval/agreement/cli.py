@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         from humdial_eval.agreement.report import write_report
         from humdial_eval.human.ratings import HumanRating, drop_duplicates, read_ratings_csv
     except ImportError as exc:
-        print(f"humdial-eval agreement: error: {exc}; install the statistics extra: pip install 'humdial-eval[stats]'",
+        print(f"humdial-eval agreement: error: {printable(exc)}; install the statistics extra: pip install 'humdial-eval[stats]'",
               file=sys.stderr)
         return 1
     try:  # before any reading: a bad --out must not cost an analysis
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 f"n={record.n}, exact={record.stats['exact'].format(2)}, "
                 f"kappa_w={record.stats['kappa_quadratic'].format()}"
             )
-    print(f"wrote {args.out / 'agreement.json'}, agreement.csv, report.md, report.html")
+    print(f"wrote {printable(args.out / 'agreement.json')}, agreement.csv, report.md, report.html")
     return 0
 
 

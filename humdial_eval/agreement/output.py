@@ -7,12 +7,13 @@ undefined values and the reasons in the last column. Neither contains NaN.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.outputs import csv_safe
+from humdial_eval.outputs.atomic_write import atomic_open, write_atomic
 from humdial_eval.agreement.analysis import AgreementResult, PairRecord
 from humdial_eval.agreement.estimate import Estimate
 from humdial_eval.terminal import printable
@@ -62,7 +63,7 @@ def result_to_json(result: AgreementResult) -> dict[str, Any]:
 def write_json(path: Path, result: AgreementResult) -> None:
     data = result_to_json(result)
     _assert_finite(data)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
 
 
 def _assert_finite(value: Any, where: str = "$") -> None:
@@ -106,20 +107,14 @@ def csv_row(record: PairRecord) -> list[str]:
 
 
 def write_csv(path: Path, result: AgreementResult) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_open(path, "w", newline="") as handle:
+        writer = csv_safe.writer(handle)
         writer.writerow(csv_header())
         for record in result.pairs:
             writer.writerow(csv_row(record))
 
 
-# A spreadsheet reads a cell as a formula when it starts with one of these, also after leading tabs,
-# carriage returns or spaces (OWASP "CSV injection"); such a cell gets a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
 def _cell(text: str) -> str:
-    """Names come from user files: no formula for a spreadsheet, no raw control character (terminal.printable)."""
-    if text[:1] in _FORMULA_START or text.lstrip(" \t\r\n")[:1] in _FORMULA_START:
-        text = "'" + text
-    return printable(text, None)
+    """Names come from user files: no formula for a spreadsheet (csv_safe), no raw control character
+    (terminal.printable)."""
+    return printable(csv_safe.cell(text), None)

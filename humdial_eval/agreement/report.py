@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.agreement import plots
 from humdial_eval.agreement.analysis import AgreementResult, PairRecord
 from humdial_eval.agreement.pairing import ALL
@@ -55,8 +56,8 @@ def write_report(out: Path, result: AgreementResult, *, figures: bool = True) ->
         loader=jinja2.PackageLoader("humdial_eval.agreement"), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
     context = {"sections": sections, "title": "Judge agreement report"}
-    (out / "report.md").write_text(env_md.get_template("report.md.j2").render(**context), encoding="utf-8")
-    (out / "report.html").write_text(env_html.get_template("report.html.j2").render(**context), encoding="utf-8")
+    write_atomic(out / "report.md", env_md.get_template("report.md.j2").render(**context))
+    write_atomic(out / "report.html", env_html.get_template("report.html.j2").render(**context))
 
 
 def build_sections(result: AgreementResult, out: Path | None) -> list[Section]:

@@ -7,6 +7,8 @@ one string everywhere.
 
 from __future__ import annotations
 
+from humdial_eval.inputs.identifiers import reveal
+
 EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "anger", "fear", "surprise", "disgust")
 
 _VARIANTS: dict[str, str] = {
@@ -59,7 +61,8 @@ def normalise_emotion(label: str) -> str:
         part = part.strip()
         if part in _VARIANTS:
             return _VARIANTS[part]
-    raise UnknownEmotionError(f"unknown emotion label {label!r}; expected one of {', '.join(EMOTIONS)}")
+    # reveal: a look-alike ('\u0430nger', Cyrillic a) must not read as the plain word it imitates
+    raise UnknownEmotionError(f"unknown emotion label '{reveal(label)}'; expected one of {', '.join(EMOTIONS)}")
 
 
 def is_neutral(label: str | None) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from humdial_eval.outputs.atomic_write import atomic_open
 from humdial_eval.terminal import json_line
 
 FLAG_LANGUAGE_RULE = "language_rule"
@@ -64,7 +65,7 @@ def write_items(path: Path, results: list[ItemResult]) -> None:
     deep copy ``to_dict`` makes of every record (a third of a warm re-score's output time): the fields are
     written as they are, a dataclass among them turned into its dict as ``asdict`` would."""
     names = [f.name for f in fields(ItemResult)]
-    with path.open("w", encoding="utf-8") as handle:
+    with atomic_open(path) as handle:
         for result in results:
             record = {name: getattr(result, name) for name in names}
             handle.write(json_line(record, sort_keys=True, default=_dataclass_as_dict) + "\n")

@@ -1,25 +1,30 @@
 """The file under a memo kept beside the judgment store between runs (bootstrap intervals, prompt hashes): a JSON
 object ``{"schema": ..., "entries": {key: value}}``, read whole and written whole.
 
-A memo only ever saves work, so it never stops a run: a missing, unreadable or foreign file reads as empty, and
-a file that cannot be written is left as it was. Writes go to a temporary file in the same folder, then rename,
-so that a reader never sees half a file.
+A memo only ever saves work, so it never stops a run: a missing, unreadable or foreign file reads as empty (a FIFO,
+a device or an oversized file too: it is opened with the checks every outside file gets, :mod:`inputfiles`), and
+a file that cannot be written is left as it was. Writes go through the project's atomic writer, so that a
+reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from humdial_eval.outputs.atomic_write import DiskFullError, write_atomic
+from humdial_eval.inputs.inputfiles import read_regular_text
+
+# A memo holds at most a few thousand short entries; anything larger is not one of ours.
+MAX_MEMO_BYTES = 64 * 1024 * 1024
 
 
 def read_entries(path: Path, schema: str) -> dict[str, Any]:
     """The entries of ``path`` if it holds a memo of ``schema``, else an empty dict."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_regular_text(path, max_bytes=MAX_MEMO_BYTES))
+    except (OSError, ValueError):  # InputFileError (a FIFO, a device, too large) is an OSError
         return {}
     entries = data.get("entries") if isinstance(data, dict) and data.get("schema") == schema else None
     return entries if isinstance(entries, dict) else {}
@@ -28,19 +33,11 @@ def read_entries(path: Path, schema: str) -> dict[str, Any]:
 def write_entries(path: Path, schema: str, entries: dict[str, Any], keep: int) -> None:
     """Write the newest ``keep`` entries (insertion order) as a memo of ``schema``; give up silently on errors."""
     kept = dict(list(entries.items())[-keep:])
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}-",
-                                         suffix=".tmp", delete=False) as tmp:
-            json.dump({"schema": schema, "entries": kept}, tmp)
-        os.replace(tmp.name, path)
-    except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp.name)
-            except OSError:
-                pass
+        write_atomic(path, json.dumps({"schema": schema, "entries": kept}))
+    except (OSError, DiskFullError):
+        pass
 
 
 class JsonMemo:

@@ -76,6 +76,28 @@ class StoreError(Exception):
 STORE_ADVICE = "pass --cache PATH to use another store, or --no-cache to judge without one"
 
 
+# The fields of a stored judgment and the types this version reads; a record of another shape is refused.
+_RECORD_FIELDS: dict[str, tuple[type, ...]] = {
+    "judge": (str,), "status": (str,), "scores": (dict,), "rationale": (str,), "error": (str, type(None)),
+    "raw": (str, type(None)), "measures": (dict,), "meta": (dict,),
+}
+
+
+def _record_problem(data: object) -> str | None:
+    """Why a stored record (parsed) is not a judgment this version can read, or None."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for name, types in _RECORD_FIELDS.items():
+        if name in data and not isinstance(data[name], types):
+            return f"field {name!r} is a {type(data[name]).__name__}"
+    if "judge" not in data or data.get("status") not in {"ok", "failed"}:
+        return f"status {str(data.get('status'))[:20]!r}" if "judge" in data else "no field 'judge'"
+    numbers = (*data.get("scores", {}).values(), *data.get("measures", {}).values())
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
+        return "a score or measure that is not a number"
+    return None
+
+
 class JudgmentStore:
     def __init__(self, path: Path, *, check_writable: bool = True) -> None:
         """Open (or create) the store; a file that cannot serve raises :class:`StoreError` here, before any
@@ -125,7 +147,7 @@ class JudgmentStore:
 
     def _get(self, key: str) -> Judgment | None:
         row = self._db.execute("SELECT record FROM judgments WHERE key = ? AND status = 'ok'", (key,)).fetchone()
-        return Judgment.from_dict(json.loads(row[0])) if row else None
+        return self._judgment(key, row[0]) if row else None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Judgment]:
         """The stored successful judgments of ``keys`` (keys without one are left out): one query per chunk of
@@ -140,8 +162,21 @@ class JudgmentStore:
                     chunk,
                 ).fetchall()
                 for key, record in rows:
-                    found[key] = Judgment.from_dict(json.loads(record))
+                    found[key] = self._judgment(key, record)
         return found
+
+    def _judgment(self, key: str, record: object) -> Judgment:
+        """A stored record read back; one of another layout (a newer humdial-eval's, an edited file) is a
+        StoreError naming the store, not an internal error when a field turns out to be of another type."""
+        try:
+            data = json.loads(record) if isinstance(record, (str, bytes)) else None
+        except ValueError:
+            data = None
+        problem = _record_problem(data)
+        if problem is None:
+            return Judgment.from_dict(data)  # type: ignore[arg-type]
+        raise StoreError(f"judgment store {self.path}: the record of key {key[:16]} has a layout this version cannot "
+                         f"read ({problem}; written by a newer humdial-eval?); {STORE_ADVICE}")
 
     def claim(self, key: str) -> str:
         """Take ``key`` before asking a judge for it: ``claimed`` (ask), ``done`` (a judgment is stored:

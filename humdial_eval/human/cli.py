@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("filled", nargs="+", type=Path, metavar="FILLED.csv")
     imp.add_argument("--out", required=True, type=Path, metavar="ratings.csv")
+    imp.add_argument("--overwrite", action="store_true", help="replace an existing --out file (written whole or not at all)")
     imp.add_argument("--key", type=Path, metavar="EXPORT_DIR",
                      help=f"the export folder (or its {KEY_FILE}): checks items and adds the system column")
     imp.add_argument("--raters", help="comma-separated rater ids allowed (default: any)")
@@ -66,7 +67,7 @@ def _split(value: str | None) -> list[str] | None:
 
 def run_export(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
-        print(f"humdial-eval human export: error: --out {args.out} exists and is not a folder", file=sys.stderr)
+        print(f"humdial-eval human export: error: --out {printable(args.out)} exists and is not a folder", file=sys.stderr)
         return 2
     try:  # before any work; the run folder (and the submission it names) must survive a replaced --out
         out_folder = check_output_folder(args.out, "human export", _run_inputs(args.run))
@@ -88,7 +89,7 @@ def run_export(args: argparse.Namespace) -> int:
     scores = sum(len(e.dimensions) for e in result.items)
     audio = sum(bool(e.response_audio) + bool(e.user_audio) for e in result.items)
     print(f"wrote {len(result.items)} items ({scores} scores to give, {audio} audio files) to "
-          f"{args.out / SHEET_FOLDER}; keep {args.out / KEY_FILE} away from raters")
+          f"{printable(args.out / SHEET_FOLDER)}; keep {printable(args.out / KEY_FILE)} away from raters")
     return 0
 
 
@@ -100,6 +101,10 @@ def run_import(args: argparse.Namespace) -> int:
     if any(args.out.resolve() == path.resolve() for path in inputs):
         print(f"humdial-eval human import: error: --out {printable(args.out)} is one of the input files; "
               "write the ratings to a new file", file=sys.stderr)
+        return 1
+    if args.out.exists() and not args.overwrite:
+        print(f"humdial-eval human import: error: --out {printable(args.out)} exists; pass --overwrite to replace it",
+              file=sys.stderr)
         return 1
     issues = IssueLog()
     key = read_key(args.key, issues) if args.key else None
@@ -118,7 +123,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"note: {printable(note, 1000)}")
     count = write_ratings_csv(args.out, result.ratings)
     raters = len({r.rater for r in result.ratings})
-    print(f"wrote {count} ratings by {raters} rater(s) to {args.out}")
+    print(f"wrote {count} ratings by {raters} rater(s) to {printable(args.out)}")
     return 0
 
 

@@ -8,10 +8,8 @@ the run (the system, the run folder) is written to ``key.json`` beside the sheet
 
 from __future__ import annotations
 
-import csv
 import json
 import random
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from humdial_eval.outputs import csv_safe
+from humdial_eval.outputs.atomic_write import atomic_open, copy_atomic, write_atomic
 from humdial_eval.agreement.scales import task_plugins
 from humdial_eval.agreement.runs import JudgmentRow, RunFolder, opened_submission, read_run
 from humdial_eval.inputs.archive import UnsafeArchiveError
@@ -184,15 +184,15 @@ def copy_audio(entry: SheetItem, folder: Path) -> None:
         return
     if entry.item.response_audio is not None and entry.item.response_audio.is_file():
         entry.response_audio = f"audio/{entry.item_id}_response.wav"
-        shutil.copyfile(entry.item.response_audio, folder / f"{entry.item_id}_response.wav")
+        copy_atomic(entry.item.response_audio, folder / f"{entry.item_id}_response.wav")
     if entry.item.user_audio is not None and entry.item.user_audio.is_file():
         entry.user_audio = f"audio/{entry.item_id}_user.wav"
-        shutil.copyfile(entry.item.user_audio, folder / f"{entry.item_id}_user.wav")
+        copy_atomic(entry.item.user_audio, folder / f"{entry.item_id}_user.wav")
 
 
 def write_template(path: Path, items: list[SheetItem]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_open(path, "w", newline="") as handle:
+        writer = csv_safe.writer(handle)
         writer.writerow(TEMPLATE_COLUMNS)
         for entry in items:
             for dim in entry.dimensions:
@@ -213,7 +213,7 @@ def write_html(path: Path, items: list[SheetItem], seed: int) -> None:
     html = env.get_template("sheet.html.j2").render(
         items=items, rubrics=rubrics, columns=TEMPLATE_COLUMNS, storage_key=f"humdial-sheet-{seed}-{len(items)}",
     )
-    path.write_text(html, encoding="utf-8")
+    write_atomic(path, html)
 
 
 def _neutral(value: Any) -> Any:
@@ -239,5 +239,5 @@ def _write_key(path: Path, run: RunFolder, items: list[SheetItem], seed: int) ->
             for e in items
         ],
     }
-    path.write_text(json.dumps(key, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(key, ensure_ascii=False, indent=1) + "\n")
 

@@ -27,6 +27,7 @@ from humdial_eval.human.ratings import (
     read_csv_text,
     rubric_scale_lookup,
 )
+from humdial_eval.inputs.identifiers import normalise, reveal
 from humdial_eval.inputs.inputfiles import read_regular_text
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.benchmark.rubric import Scale
@@ -131,8 +132,10 @@ def _checked(
     rating: HumanRating, row: dict[str, str | None], key: ExportKey | None, raters: list[str] | None, issues: IssueLog
 ) -> HumanRating | None:
     where = {"file": rating.file, "line": rating.line}
-    if raters is not None and rating.rater not in raters:
-        issues.add("unknown_rater", f"rater {rating.rater!r} is not one of {', '.join(raters)}", field="rater", **where)
+    allowed = None if raters is None else [normalise(r) for r in raters]  # one spelling, as the sheets' ids get
+    if allowed is not None and rating.rater not in allowed:
+        issues.add("unknown_rater", f"rater '{reveal(rating.rater)}' is not one of {', '.join(map(reveal, allowed))}",
+                   field="rater", **where)
         return None
     if key is None:
         return rating

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from humdial_eval.inputs import layout
+
+from humdial_eval.outputs import csv_safe
+from humdial_eval.outputs.atomic_write import atomic_open
 from humdial_eval.agreement.scales import rubric_dimensions
 from humdial_eval.inputs.inputfiles import InputFileError, read_regular_bytes
+from humdial_eval.inputs.identifiers import check_identifier, reveal
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.benchmark.rubric import Scale
+from humdial_eval.terminal import printable
 
 REQUIRED_COLUMNS = ("language", "task", "dialogue_id", "dimension", "rater", "score")
 OPTIONAL_COLUMNS = ("system", "turn_id")
@@ -27,6 +32,8 @@ MAX_CSV_BYTES = 64 * 1024 * 1024
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")
 _RATER = re.compile(r"[\w][\w .@\-]{0,63}")
 _SYSTEM = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
+_TURN = re.compile(r"[0-9]{1,9}")
 
 ScaleOf = Callable[[str, str], "Scale | None | str"]
 
@@ -61,6 +68,12 @@ def rubric_scale_lookup() -> ScaleOf:
         return dims[task][dimension].scale
 
     return lookup
+
+
+def _text_cell(value: str | None) -> str:
+    """A cell as written: stripped, and without the apostrophe this harness puts before a formula-like text
+    (csv_safe), so that a file it wrote reads back as it was meant."""
+    return csv_safe.uncell((value or "").strip())
 
 
 def read_ratings_csv(
@@ -120,7 +133,7 @@ def parse_rating(
     allow_blank: bool = False,
 ) -> HumanRating | None:
     """One validated rating, or ``None`` with the problem logged (or silently for an allowed blank)."""
-    cell = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+    cell = {k: _text_cell(v) for k, v in row.items() if isinstance(k, str)}
     where = {"file": path, "line": line}
 
     def bad(column: str, message: str) -> None:
@@ -139,35 +152,44 @@ def parse_rating(
     raw_score = cell.get("score", "")
     if not raw_score and allow_blank:
         return None
-    if not _RATER.fullmatch(cell.get("rater", "")):
-        bad("rater", f"rater {cell.get('rater')!r} must be 1-64 letters, digits, spaces or '_.@-' (not starting with a space)")
+    rater, mixed = check_identifier(cell.get("rater", ""))  # NFKC: a full-width id is the same rater
+    if not _RATER.fullmatch(rater):
+        bad("rater", f"rater '{reveal(cell.get('rater', ''))}' must be 1-64 letters, digits, spaces or '_.@-' "
+                     "(not starting with a space)")
+        return None
+    if mixed:
+        bad("rater", f"rater '{reveal(rater)}' {mixed}")
         return None
     scale = scale_of(cell["task"], cell["dimension"])
     if isinstance(scale, str):
         bad("dimension", scale)
         return None
-    try:
-        score = int(raw_score)
-    except ValueError:
-        bad("score", f"score {raw_score!r} is not a whole number" if raw_score else "score is empty")
+    if not _WHOLE.fullmatch(raw_score):  # ASCII digits only: int() also takes '٥' and refuses '²' with an error
+        bad("score", f"score '{printable(raw_score)}' is not a whole number" if raw_score else "score is empty")
         return None
+    score = int(raw_score)
     if scale is not None and score not in scale.values:
         allowed = ", ".join(map(str, scale.values))
         bad("score", f"score {score} is not on the scale of {cell['task']}.{cell['dimension']} ({allowed})")
         return None
     system = cell.get("system") or None
-    if system is not None and not _SYSTEM.fullmatch(system):
-        bad("system", "system must be at most 200 printable characters")
-        return None
+    if system is not None:
+        system, mixed = check_identifier(system)
+        if not _SYSTEM.fullmatch(system):
+            bad("system", "system must be at most 200 printable characters")
+            return None
+        if mixed:
+            bad("system", f"system '{reveal(system)}' {mixed}")
+            return None
     turn_id: int | None = None
     if cell.get("turn_id"):
-        if not cell["turn_id"].isdigit():
-            bad("turn_id", f"turn_id {cell['turn_id']!r} is not a whole number")
+        if not _TURN.fullmatch(cell["turn_id"]):  # isdigit() let '²' through to int(), which then failed
+            bad("turn_id", f"turn_id '{printable(cell['turn_id'])}' is not a whole number")
             return None
         turn_id = int(cell["turn_id"])
     return HumanRating(
         language=cell["language"], task=cell["task"], dialogue_id=cell["dialogue_id"], dimension=cell["dimension"],
-        rater=cell["rater"], score=score, system=system, turn_id=turn_id, file=path.as_posix(), line=line,
+        rater=rater, score=score, system=system, turn_id=turn_id, file=path.as_posix(), line=line,
     )
 
 
@@ -205,8 +227,8 @@ def write_ratings_csv(path: Path, ratings: Iterable[HumanRating]) -> int:
     if any(r.turn_id is not None for r in rows):
         columns.append("turn_id")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_open(path, "w", newline="") as handle:
+        writer = csv_safe.writer(handle)
         writer.writerow(columns)
         for r in rows:
             values = {

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from humdial_eval.inputs.identifiers import reveal
 from humdial_eval.terminal import printable
 
 
@@ -44,7 +45,7 @@ class ValidationIssue:
         if self.file:
             parts.append(printable(self.file) + (f":{self.line}" if self.line is not None else ""))
         if self.dialogue_id is not None:
-            parts.append(f"dialogue {printable(self.dialogue_id)}")
+            parts.append(f"dialogue {reveal(self.dialogue_id)}")  # look-alike letters shown as \\uXXXX
         if self.turn_id is not None:
             parts.append(f"turn {printable(self.turn_id)}")
         if self.field:

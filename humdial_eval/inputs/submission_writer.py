@@ -8,6 +8,7 @@ rate and channel layout the system produced. What this writes, ``humdial-eval va
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 import soundfile
 
 from humdial_eval.inputs import layout
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.benchmark.dialogue import Dialogue
 
 SAMPLE_RATE = 16000
@@ -84,9 +86,7 @@ class SubmissionWriter:
         for (language, task), lines in sorted(self._lines.items()):
             path = layout.task_file(self.root, language, task)
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".jsonl.partial")
-            partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-            partial.replace(path)
+            write_atomic(path, "".join(line + "\n" for line in lines))
         return self.root
 
     def _start_file(self, language: str, task: str) -> None:
@@ -116,4 +116,6 @@ def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
         common = gcd(int(sample_rate), SAMPLE_RATE)
         samples = resample_poly(samples, SAMPLE_RATE // common, int(sample_rate) // common)
     path.parent.mkdir(parents=True, exist_ok=True)
-    soundfile.write(str(path), np.clip(samples, -1.0, 1.0), SAMPLE_RATE, subtype="PCM_16")
+    buffer = io.BytesIO()  # at most 300 s of 16 kHz PCM_16 (9.6 MB): encoded here, written whole by write_atomic
+    soundfile.write(buffer, np.clip(samples, -1.0, 1.0), SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    write_atomic(path, buffer.getvalue())

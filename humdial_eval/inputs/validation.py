@@ -13,7 +13,7 @@ from humdial_eval.inputs.archive import UnsafeArchiveError, extracted
 from humdial_eval.inputs.audio_check import check_content, check_wav
 from humdial_eval.benchmark.protocol import reply_cap
 from humdial_eval.benchmark.dialogue import Dialogue, DialogueFile, Submission, TestSet
-from humdial_eval.inputs.issues import IssueLog, Severity
+from humdial_eval.inputs.issues import IssueLog, Severity, ValidationIssue
 from humdial_eval.inputs.loading import MAX_JUDGED_CHARS, load_submission, load_testset
 from humdial_eval.benchmark.task import Task
 
@@ -79,10 +79,48 @@ def _load_and_check(
     issues = IssueLog(root=root)
     submission = load_submission(submission_path, issues, tasks=task_ids, languages=list(languages))
     testset_issues.issues = [replace(i, file=f"[test set] {i.file}", scope="testset") for i in testset_issues.issues]
+    issues.issues = copied_testset_problems(testset, submission, issues.issues)
     faulty: dict[Path, str] = {}
     unusable = check_submission(testset, submission, tasks, issues, faulty)
     return Inputs(testset=testset, submission=submission, issues=issues, unusable_audio=unusable,
                   faulty_audio=faulty, testset_issues=testset_issues)
+
+
+# Problems of a submitted turn's copy of test-set data (its emotion label): when the test set holds the same
+# value, the problem is the test set's, as `generate` copies labels verbatim.
+COPIED_CODES = frozenset({"invalid_emotion"})
+COPIED_NOTE = " (the same value as the test set's: the test set's problem, copied; not counted against the submission)"
+
+
+def copied_testset_problems(testset: TestSet, submission: Submission,
+                            issues: Sequence[ValidationIssue]) -> list[ValidationIssue]:
+    """``issues`` with each label problem the submission copied from the test set made a warning of the test set's."""
+    copied: dict[tuple[str, int], set[str]] = {}  # (dialogue_id, turn_id) -> the files' suffixes
+    for (language, task), sub_file in submission.files.items():
+        gold_file = testset.files.get((language, task))
+        if gold_file is None:
+            continue
+        suffix = layout.task_file(Path(), language, task).as_posix()
+        for dialogue_id, dialogue in sub_file.dialogues.items():
+            gold = gold_file.dialogues.get(dialogue_id)
+            if gold is None:
+                continue
+            gold_turns = {t.turn_id: t for t in gold.turns}
+            for turn in dialogue.turns:
+                twin = gold_turns.get(turn.turn_id)
+                if (twin is not None and turn.emotion is None and twin.emotion is None
+                        and turn.raw_emotion is not None and turn.raw_emotion == twin.raw_emotion):
+                    copied.setdefault((dialogue_id, turn.turn_id), set()).add(suffix)
+    if not copied:
+        return list(issues)
+    kept = []
+    for issue in issues:
+        suffixes = copied.get((str(issue.dialogue_id), issue.turn_id)) if issue.turn_id is not None else None
+        if (suffixes and issue.code in COPIED_CODES and issue.severity is Severity.ERROR
+                and any(str(issue.file or "").endswith(s) for s in suffixes)):
+            issue = replace(issue, severity=Severity.WARNING, message=issue.message + COPIED_NOTE)
+        kept.append(issue)
+    return kept
 
 
 def check_submission(

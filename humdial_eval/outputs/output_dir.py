@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from humdial_eval import __version__
+from humdial_eval.outputs.atomic_write import disk_errors, write_atomic
 
 MARKER = ".humdial-eval-output"
 MARKER_SCHEMA = "humdial-eval/output/1"
@@ -51,8 +52,8 @@ class OutputFolder:
 def check_output_folder(out: Path, command: str, inputs: Mapping[str, Path | None] | None = None) -> OutputFolder:
     """Check ``out`` for ``command`` before any work is done; ``inputs`` (label -> path, e.g. "the submission")
     are folders or files that ``out`` must neither lie in nor contain. Raises :class:`OutputError`."""
-    target = Path(os.path.abspath(out)).resolve()
-    kept = {label: Path(os.path.abspath(path)).resolve() for label, path in (inputs or {}).items() if path is not None}
+    target = _resolved(out, f"--out {out}")
+    kept = {label: _resolved(path, label) for label, path in (inputs or {}).items() if path is not None}
     folder = OutputFolder(target, out, command, kept)
     _check(folder)
     return folder
@@ -73,17 +74,27 @@ def staged_output(folder: OutputFolder) -> Iterator[Path]:
         raise OutputError(f"--out {folder.given}: cannot create a folder in {parent} ({exc.strerror or exc})") from None
     try:
         try:
-            yield staging
+            with disk_errors(f"--out {folder.given}"):  # a full disk while writing: a clear error, --out untouched
+                yield staging
         except Discard:
             shutil.rmtree(staging, ignore_errors=True)
             return
-        (staging / MARKER).write_text(json.dumps({
+        write_atomic(staging / MARKER, json.dumps({
             "schema": MARKER_SCHEMA, "command": folder.command, "version": __version__,
-        }) + "\n", encoding="utf-8")
+        }) + "\n")
         _replace(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _resolved(path: Path, what: str) -> Path:
+    """``path`` absolute with links resolved; a link loop is a clear OutputError (``resolve`` raises RuntimeError
+    or OSError for one, depending on the Python version)."""
+    try:
+        return Path(os.path.abspath(path)).resolve()
+    except (RuntimeError, OSError) as exc:
+        raise OutputError(f"{what}: cannot follow its links ({exc}); a symbolic link loop?") from None
 
 
 def is_result_folder(path: Path) -> bool:

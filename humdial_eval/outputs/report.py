@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,8 @@ from rich.text import Text
 
 from humdial_eval.benchmark.sources import PUBLISHED_FINAL_SOURCES, describe_identity, differences
 from humdial_eval.outputs import run_folder
+from humdial_eval.outputs import csv_safe
+from humdial_eval.outputs.atomic_write import atomic_open, write_atomic
 from humdial_eval.benchmark.results import ItemResult, write_items
 from humdial_eval.benchmark.task import Task
 from humdial_eval.outputs.template_cache import CodeCache
@@ -45,9 +46,9 @@ def md_text(value: object, limit: int | None = ECHO_LIMIT) -> str:
 def write_outputs(out: Path, results: Sequence[ItemResult], summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_items(out / run_folder.ITEMS_FILE, list(results))
-    (out / run_folder.SUMMARY_FILE).write_text(json_line(summary, indent=2) + "\n", encoding="utf-8")
+    write_atomic(out / run_folder.SUMMARY_FILE, json_line(summary, indent=2) + "\n")
     _write_csv(out / run_folder.SUMMARY_CSV_FILE, summary, tasks)
-    (out / run_folder.REPORT_MD_FILE).write_text(render_markdown(summary, tasks, results), encoding="utf-8")
+    write_atomic(out / run_folder.REPORT_MD_FILE, render_markdown(summary, tasks, results))
 
 
 def table_rows(summary: dict[str, Any], tasks: Sequence[Task]) -> list[dict[str, Any]]:
@@ -169,8 +170,8 @@ def fmt_ci(ci: Sequence[float] | None) -> str:
 
 
 def _write_csv(path: Path, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    with atomic_open(path, "w", newline="") as handle:
+        writer = csv_safe.writer(handle)
         writer.writerow(["language", "task", "dimension", "mean", "ci_low", "ci_high", "n"])
         for language, entry in summary["languages"].items():
             for task in tasks:

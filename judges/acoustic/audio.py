@@ -16,6 +16,7 @@ import numpy as np
 import soundfile
 
 from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES, MAX_AUDIO_SECONDS, MIN_SAMPLE_RATE
+from humdial_eval.inputs.audio_decode import DecodeRefused, decode
 from humdial_eval.inputs.inputfiles import open_regular
 
 SAMPLE_RATE = 16_000
@@ -59,16 +60,13 @@ def load_audio(path: Path, *, max_seconds: float = MAX_AUDIO_SECONDS, max_bytes:
         raise AudioError(f"{name}: the file holds no samples")
     if info.frames / info.samplerate > max_seconds:
         raise AudioError(f"{name}: {info.frames / info.samplerate:.0f} s exceeds the limit of {max_seconds:.0f} s; refused")
-    max_frames = int(max_seconds * info.samplerate) + 1
     try:
         with open_regular(path) as handle:
-            data, rate = soundfile.read(handle, frames=max_frames, dtype="float32", always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError, ValueError, MemoryError, OSError) as exc:  # type: ignore[attr-defined]
+            data, rate, _ = decode(handle, max_seconds=max_seconds)  # bounded: the caps a WAV has, any container
+    except DecodeRefused as exc:
+        raise AudioError(f"{name}: {exc}") from None
+    except OSError as exc:
         raise AudioError(f"{name}: samples cannot be decoded ({_first_line(exc)})") from exc
-    if data.shape[0] == 0:
-        raise AudioError(f"{name}: the file holds no samples")
-    if data.shape[0] >= max_frames:
-        raise AudioError(f"{name}: longer than the limit of {max_seconds:.0f} s (the header understates it); refused")
     if not np.isfinite(data).all():
         raise AudioError(f"{name}: samples are not finite numbers (NaN or infinity)")
     original = data.mean(axis=1, dtype=np.float64).astype(np.float32)

@@ -1,6 +1,6 @@
 """What every LLM judge does the same way, whatever protocol it speaks.
 
-A backend supplies a :class:`Transport` (one request in, one :class:`Reply` out, its client's errors
+A backend supplies a :class:`~humdial_eval.llm.transport.Transport` (one request in, one :class:`Reply` out, its client's errors
 turned into :class:`CallError`); this class renders the prompt, attaches the audio, retries, parses,
 and records how the judgment was made. The API key lives only in the transport's client: it is in
 no identity, request, judgment or error message (server messages are scrubbed of it).
@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,47 +26,27 @@ from humdial_eval.benchmark.judgment import Judge, Judgment, item_fingerprint
 from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.benchmark.rubric import Dimension
 from humdial_eval.benchmark.task import Task
-from humdial_eval.judges.llm import audio as audio_mod
-from humdial_eval.judges.llm.audio import AudioError, AudioPayload
+from humdial_eval.llm import audio as audio_mod
+from humdial_eval.llm.audio import AudioError, AudioPayload
+from humdial_eval.llm.reachability import Reachability, cannot_connect
+from humdial_eval.llm.retry import Attempts, CallError, RetryPolicy, with_retries
+from humdial_eval.llm.settings import LLMSettings, parse_settings, resolve_api_key
+from humdial_eval.llm.transport import Reply, Transport
 from humdial_eval.judges.llm.parsing import ParseError, parse_answer, parse_official
 from humdial_eval.judges.llm.prompt_memo import PromptMemo, memo_beside
 from humdial_eval.judges.llm.prompting import PromptLibrary, RenderedPrompt
-from humdial_eval.judges.llm.reachability import Reachability, cannot_connect
-from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries
-from humdial_eval.judges.llm.settings import LLMSettings, parse_settings, resolve_api_key
 
 # A parse retry must not replay the same sampling: it moves the seed this far per attempt.
 PARSE_RETRY_SEED_STEP = 100_003
 MAX_RAW = 20_000
+# A judge's reply body cap unless its profile sets max_response_bytes: a verdict of max_tokens 16384 is ~64 KB of
+# JSON; the shared default (96 MiB) is sized for a model's spoken answer. Peak memory scales with concurrency x cap.
+JUDGE_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")  # the shape of OpenAI and Anthropic keys
 # A judge refusing the request itself (bad request, too large, unprocessable): caused by what the
 # submission put in it (an over-long reply, audio the model cannot take), not by the judge being down.
 SUBMISSION_FAULT_STATUS = frozenset({400, 413, 422})
 FAULT_SUBMISSION = "submission"
-
-
-@dataclass
-class Reply:
-    text: str | None
-    served_model: str | None = None
-    finish_reason: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)
-
-
-class Transport(ABC):
-    """One protocol's client(s); ``endpoint`` picks among the configured replicas."""
-
-    @abstractmethod
-    async def send(self, prompt: str, audio: AudioPayload | None, seed: int | None, endpoint: int,
-                   *, audio_last: bool = False) -> Reply:
-        """``audio_last``: the recording goes after the prompt's text (templates that declare
-        ``audio_position: last``), so that requests share the text's opening as a cacheable prefix."""
-
-    @abstractmethod
-    def endpoint_names(self) -> list[str]: ...
-
-    async def aclose(self) -> None:
-        """Close network clients."""
 
 
 @dataclass
@@ -98,6 +78,8 @@ class LLMJudge(Judge):
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         super().__init__(name, settings)
         self.config: LLMSettings = parse_settings(name, self.backend, dict(settings), vendor_key_env=self.vendor_key_env)
+        if settings.get("max_response_bytes") is None:  # a verdict is a few KB: no reason to accept a model's 96 MiB
+            self.config = replace(self.config, max_response_bytes=JUDGE_MAX_RESPONSE_BYTES)
         if self.config.audio and not self.can_send_audio:
             raise ProfileError(f"judge profile {name!r}: the {self.backend} backend cannot send audio; set audio: false")
         self.check_settings(self.config)

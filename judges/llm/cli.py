@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(report: ProbeReport) -> None:
-    print(f"judge {report.judge}: {report.backend}, model {report.model}, endpoint(s) {', '.join(report.endpoints)}")
+    endpoints = ", ".join(printable(url) for url in report.endpoints)
+    print(f"judge {printable(report.judge)}: {report.backend}, model {printable(report.model)}, endpoint(s) {endpoints}")
     for check in report.checks:
         print(f"  [{_MARK[check.verdict]}] {check.name}: {printable(check.detail, 1000)}")  # quotes the server
     print(f"  verdict: {'ready' if report.ready else 'NOT ready'}")

@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 from humdial_eval.engine import registry
 from humdial_eval.benchmark.task import Task
-from humdial_eval.judges.llm.audio import tone
-from humdial_eval.judges.llm.base import LLMJudge, Reply
+from humdial_eval.llm.audio import tone
+from humdial_eval.judges.llm.base import LLMJudge
+from humdial_eval.llm.transport import Reply
 from humdial_eval.judges.llm.parsing import ParseError, parse_answer
-from humdial_eval.judges.llm.retry import CallError
+from humdial_eval.llm.retry import CallError
 from humdial_eval.judges.llm.samples import sample_item
 
 # Two seconds of audio cost tens of tokens in audio-capable models (Qwen3-Omni: about 25 per second);

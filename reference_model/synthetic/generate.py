@@ -18,6 +18,7 @@ import numpy as np
 import soundfile
 
 from humdial_eval.inputs import layout
+from humdial_eval.outputs.atomic_write import write_atomic
 from humdial_eval.reference_model.synthetic.scripts import draw_dialogue
 from humdial_eval.reference_model.synthetic.voice import SAMPLE_RATE, Speaker, Style, Voice
 
@@ -95,7 +96,7 @@ def generate_dataset(
                 path = layout.task_file(out / split, language, task)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 text = "\n".join(json.dumps(record, ensure_ascii=False) for record in lines)
-                path.write_text(text + ("\n" if lines else ""), encoding="utf-8")
+                write_atomic(path, text + ("\n" if lines else ""))
     return summary
 
 

@@ -172,6 +172,10 @@ def test_an_out_folder_of_other_settings_or_a_foreign_submission_is_refused(
     running = _exclusive(out / "generation" / "journal.lock")  # as a run generating into this folder holds it
     assert _generate(other, goldset, out) == 1
     assert "another run is generating" in capsys.readouterr().err
+    journal = (out / "generation" / "journal.jsonl").read_bytes()
+    assert _generate(other, goldset, out, "--fresh") == 1  # starting over must not break the running owner's lock
+    assert "another run is generating" in capsys.readouterr().err
+    assert (out / "generation" / "journal.jsonl").read_bytes() == journal and sum(server.asked.values()) == asked + 19
     running.close()
     foreign = tmp_path / "team"
     (foreign / "HD-Track1" / "en").mkdir(parents=True)

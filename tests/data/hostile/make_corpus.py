@@ -115,6 +115,33 @@ def main() -> None:
     testset_case("testset_unknown_emotion", {"T1": {1: "meh"}}, codes=["invalid_emotion"], exit_code=0)
     testset_case("testset_zero_dialogues", {}, codes=[], exit_code=1, empty=True, message="no usable dialogue")
 
+    # Issue 23: a test-set label problem copied into the submission (as `generate` copies labels) is the test
+    # set's, not the submission's; the look-alike (a Cyrillic a) is shown as \u0430 in the message.
+    lookalike = "\u0430nger"
+    case("testset_lookalike_label_copied",
+         {"T1": {i: {"emotion": e} for i, e in enumerate(["happy", lookalike, "neutral"])}},
+         codes=["invalid_emotion"], exit_code=0)
+    _write_testset(HERE / "cases" / "testset_lookalike_label_copied" / "testset", {"T1": {1: lookalike}}, False)
+    _add_expect("testset_lookalike_label_copied", testset="testset")
+    # A reply "WAV" that is a 1.6 KB FLAC whose header claims 2^36 frames: refused from its header, never decoded.
+    case("flac_header_claims_2_36_frames", wav=_flac_claiming((1 << 36) - 1), codes=["audio_format"])
+
+
+def _add_expect(name: str, **fields: Any) -> None:
+    path = HERE / "cases" / name / "expect.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **fields}, indent=1) + "\n")
+
+
+def _flac_claiming(frames: int) -> bytes:
+    """A short FLAC tone whose STREAMINFO declares ``frames`` samples (the 36-bit total at bytes 18-25)."""
+    buffer = io.BytesIO()
+    t = np.arange(RATE // 2) / RATE
+    soundfile.write(buffer, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), RATE, format="FLAC", subtype="PCM_16")
+    data = bytearray(buffer.getvalue())
+    field = int.from_bytes(data[18:26], "big") & ~((1 << 36) - 1) | frames
+    data[18:26] = field.to_bytes(8, "big")
+    return bytes(data)
+
 
 def write_testset(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)

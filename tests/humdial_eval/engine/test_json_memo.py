@@ -26,3 +26,18 @@ def test_a_file_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:
     blocker.write_text("x")
     write_entries(blocker / "memo.json", "s/1", {"k": 1}, keep=10)  # its folder is a file: nothing raised
     assert blocker.read_text() == "x"
+
+
+def test_a_fifo_or_device_reads_as_an_empty_memo_without_blocking(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from humdial_eval.engine.json_memo import read_entries
+
+    fifo = tmp_path / "store.intervals.json"
+    os.mkfifo(fifo)
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(read_entries(fifo, "any")), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive() and result == [{}]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from humdial_eval.engine import store as store_module
 from humdial_eval.benchmark.judgment import Judgment
-from humdial_eval.engine.store import JudgmentStore
+from humdial_eval.engine.store import JudgmentStore, StoreError
 
 
 def test_get_many_is_get_for_every_key(tmp_path: Path) -> None:
@@ -24,3 +26,21 @@ def test_get_many_is_get_for_every_key(tmp_path: Path) -> None:
         assert store.get_many([]) == {}
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("record", [
+    '{"judge": "j", "status": "ok", "scores": [1, 2]}',
+    '{"judge": "j", "status": "ok", "scores": {"d": "five"}}',
+    '{"judge": "j", "status": "verified", "scores": {}}',
+    '["a", "list"]',
+    "not json",
+])
+def test_a_record_of_another_layout_is_a_store_error_naming_the_store(tmp_path: Path, record: str) -> None:
+    path = tmp_path / "store.sqlite"
+    store = JudgmentStore(path)
+    store.put("k1", ("T1", "en", "d1", 1), Judgment(judge="j", status="ok", scores={"d": 3}))
+    store._db.execute("UPDATE judgments SET record = ? WHERE key = 'k1'", (record,))
+    with pytest.raises(StoreError, match=r"store.sqlite: the record of key k1 has a layout this version cannot read"):
+        store.get("k1")
+    with pytest.raises(StoreError, match="newer humdial-eval"):
+        store.get_many(["k1"])

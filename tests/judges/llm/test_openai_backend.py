@@ -242,7 +242,7 @@ def test_the_connection_pool_is_sized_to_the_concurrency_and_reused(profile: Pro
 
 
 def test_a_reply_of_any_shape_is_read_without_a_crash() -> None:
-    from humdial_eval.judges.llm.openai_backend import reply_from_json
+    from humdial_eval.llm.openai_transport import reply_from_json
 
     good = reply_from_json({"model": "m", "choices": [{"message": {"content": "x"}, "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 3, "completion_tokens": 1}})

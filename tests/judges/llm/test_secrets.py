@@ -12,7 +12,7 @@ import yaml
 from humdial_eval.cli.main import main
 from humdial_eval.engine.credentials import find_secret, redact
 from humdial_eval.engine.profiles import ProfileError, build_judges
-from humdial_eval.judges.llm.settings import parse_settings
+from humdial_eval.llm.settings import parse_settings
 from tests.conftest import Dataset
 
 KEY = "sk-proj-Zq81hGv2LmN4pR7sT0uW3xY6"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from humdial_eval.cli.main import main
-from humdial_eval.judges.llm.reachability import REFUSALS_BEFORE_DOWN, Reachability, cannot_connect
+from humdial_eval.llm.reachability import REFUSALS_BEFORE_DOWN, Reachability, cannot_connect
 from tests.conftest import Dataset
 from tests.judges.llm.conftest import FakeJudgeServer
 

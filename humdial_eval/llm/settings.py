@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from humdial_eval.engine.credentials import find_secret, redact_text
+from humdial_eval.llm.bounded_http import DEFAULT_MAX_RESPONSE_BYTES
 from humdial_eval.engine.profiles import ProfileError
 
 DEFAULT_PROMPT_VERSION = "humdial-v2"  # humdial-v1 stays selectable (profiles: prompt_version)
@@ -37,7 +38,8 @@ class LLMSettings:
     concurrency: int = 4
     audio: bool = False
     prompt_version: str = DEFAULT_PROMPT_VERSION
-    request_timeout: float = 120.0
+    request_timeout: float = 120.0  # the whole request, from connecting to the body's last byte
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # a reply body's cap, decoded
     max_retries: int = 6
     backoff_base: float = 1.0
     backoff_max: float = 60.0
@@ -70,6 +72,7 @@ _FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "audio": ((bool,), "true or false"),
     "prompt_version": ((str,), "a prompt version name"),
     "request_timeout": (_NUMBER, "seconds, a positive number"),
+    "max_response_bytes": ((int,), "a number of bytes, at least 1024"),
     "max_retries": ((int,), "a non-negative integer"),
     "backoff_base": (_NUMBER, "seconds, a positive number"),
     "backoff_max": (_NUMBER, "seconds, a positive number"),
@@ -155,6 +158,7 @@ def _check_ranges(where: str, s: LLMSettings) -> None:
         ("max_tokens", s.max_tokens >= 1),
         ("concurrency", 1 <= s.concurrency <= 512),
         ("request_timeout", s.request_timeout > 0),
+        ("max_response_bytes", s.max_response_bytes >= 1024),
         ("max_retries", s.max_retries >= 0),
         ("backoff_base", s.backoff_base > 0),
         ("backoff_max", s.backoff_max > 0),

@@ -8,7 +8,7 @@ from email.utils import formatdate
 
 import pytest
 
-from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, classify_status, retry_after_seconds, with_retries
+from humdial_eval.llm.retry import Attempts, CallError, RetryPolicy, classify_status, retry_after_seconds, with_retries
 
 
 def test_retry_after_in_seconds_milliseconds_and_http_dates() -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import soundfile
 
 from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.inputs.audio_decode import declared_problem
 from humdial_eval.inputs.inputfiles import read_regular_bytes
 
 SENT_AS_INPUT_AUDIO = "input_audio content part (WAV, base64, the submitted bytes unchanged)"
@@ -80,6 +81,9 @@ def from_bytes(data: bytes) -> AudioPayload:
         detail = str(exc).split(":")[-1].strip() or type(exc).__name__
         raise AudioError(f"response audio is not a readable WAV ({detail})") from None
     refuse_unsendable(info.format, info.frames)
+    problem = declared_problem(info.frames, int(info.samplerate), info.channels)
+    if problem:
+        raise AudioError(f"response audio: {problem}; not sent")
     seconds = info.frames / info.samplerate if info.samplerate else 0.0
     return AudioPayload(
         data=data,

@@ -14,15 +14,17 @@ would be read once and dropped; the raw JSON is parsed once, here.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from humdial_eval.judges.llm.base import Transport
-from humdial_eval.judges.llm.retry import CallError, classify_status, retry_after_seconds
-from humdial_eval.judges.llm.settings import LLMSettings
+from humdial_eval.llm.transport import Transport
+from humdial_eval.llm.bounded_http import ResponseRefused, bounded_client
+from humdial_eval.llm.retry import CallError, classify_status, retry_after_seconds
+from humdial_eval.llm.settings import LLMSettings
 
 T = TypeVar("T")
 
@@ -38,11 +40,12 @@ class SdkTransport(Transport):
         self._clients = [make_client(url) for url in self._urls]
 
     def pooled_http_client(self) -> Any:
-        """An HTTP client of the SDK's own kind whose pool keeps ``concurrency`` connections open: the
-        SDK's default pool keeps 100 and allows 1000, sized for no particular load."""
+        """An HTTP client of the SDK's own kind whose pool keeps ``concurrency`` connections open (the
+        SDK's default pool keeps 100 and allows 1000, sized for no particular load) and which reads every
+        reply under ``max_response_bytes``, decoded (:mod:`humdial_eval.llm.bounded_http`)."""
         size = max(1, self.config.concurrency)
         limits = self._http.Limits(max_connections=size, max_keepalive_connections=size)
-        return self._sdk.DefaultAsyncHttpxClient(limits=limits)
+        return bounded_client(self._sdk.DefaultAsyncHttpxClient, self.config.max_response_bytes, limits=limits)
 
     async def post_json(self, client: Any, path: str, body: dict[str, Any]) -> Any:
         """POST ``body`` through the SDK ``client`` and return the reply's JSON, parsed once."""
@@ -60,13 +63,25 @@ class SdkTransport(Transport):
         return self._clients[endpoint % len(self._clients)]
 
     async def call(self, make_request: Callable[[], Awaitable[T]]) -> T:
-        """Make and await one SDK request, turning its failures into CallErrors that say whether to retry."""
+        """Make and await one SDK request, turning its failures into CallErrors that say whether to retry.
+
+        ``request_timeout`` is a deadline for the whole request: the client's own timeout bounds each read,
+        so a server sending one byte every few seconds would otherwise never time out."""
         sdk = self._sdk
+        deadline = self.config.request_timeout
         try:
-            return await make_request()
+            async with asyncio.timeout(deadline):
+                return await make_request()
+        except TimeoutError as exc:
+            raise CallError(f"no complete answer within {deadline:g} s (timeout of the whole request)", retryable=True) from exc
+        except ResponseRefused as exc:
+            raise CallError(str(exc), retryable=exc.retryable) from None
         except sdk.APITimeoutError as exc:
             raise CallError(f"no answer within {self.config.request_timeout:g} s (timeout)", retryable=True) from exc
         except sdk.APIConnectionError as exc:
+            refused = _refusal(exc)
+            if refused is not None:
+                raise CallError(str(refused), retryable=refused.retryable) from None
             raise CallError(f"connection failed: {exc}", retryable=True) from exc
         except sdk.APIStatusError as exc:
             status = exc.status_code
@@ -84,6 +99,18 @@ class SdkTransport(Transport):
     async def aclose(self) -> None:
         for client in self._clients:
             await client.close()
+
+
+def _refusal(error: BaseException) -> ResponseRefused | None:
+    """The body refusal an SDK wrapped as a connection error, if that is what it was."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ResponseRefused):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _http_library(sdk: Any) -> Any:
