@@ -54,7 +54,7 @@ def test_outcome_says_refused_under_strict_and_writes_nothing(tmp_path: Path, da
     assert not (tmp_path / "out").exists()
     assert any("missing_dialogue" in line for line in lines) and "--strict" not in lines[-1]
     scored = pipeline.score(options(dataset, tmp_path / "out2"), notify=lines.append)
-    assert scored.status == "ok" and "scoring anyway" in lines[-1]
+    assert scored.status == "ok" and "scoring anyway" in lines[-2] and lines[-1].startswith("judging: ")
 
 
 @pytest.mark.parametrize(("change", "message"), [
