@@ -123,10 +123,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _run_inputs(run: Path) -> dict[str, Path | None]:
-    """The run folder and the submission and test set it names: a replaced --out must not hold any of them."""
+    """The run folder and the submission and test set it names: a replaced --out must not hold any of them.
+    A `run` folder's summary is in its score folder (``scores/``), found as every reader finds it."""
     found: dict[str, Path | None] = {"the run folder": run}
     try:
-        summary = run_folder.read_summary(run)
+        summary = run_folder.read_summary(run_folder.one_score_folder(run))
     except run_folder.RunFolderError:
         return found  # export_sheets reports an unreadable run
     found["the run's submission"] = run_folder.recorded_path(summary, "submission")
