@@ -189,3 +189,15 @@ def _reaches(graph: dict[str, set[str]], start: str, target: str) -> bool:
         seen.add(module)
         stack.extend(d for d in graph.get(module, ()) if d != "humdial_eval")
     return False
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("runs/gpt/submission", "gpt"),  # what `run` writes
+    ("team-a/HD-Track1", "team-a"),
+    ("examples/submission", "examples"),
+    ("uploads/team-b.zip", "team-b"),
+    ("my-system", "my-system"),
+])
+def test_a_system_is_named_after_its_folder_unless_that_says_only_what_it_is(tmp_path: Path, path: str,
+                                                                              name: str) -> None:
+    assert pipeline.default_system_name(tmp_path / path) == name
