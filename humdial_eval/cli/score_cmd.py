@@ -145,7 +145,7 @@ def _print_warnings(err: Console, counts: dict[str, int], on_failure: str) -> No
     if counts.get("language_rule"):
         err.print(f"note: {counts['language_rule']} item(s) fell under the language rule (the reply is not in the test "
                   "set's language) and score the minimum; flag language_rule in items.jsonl", markup=False,
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     if counts.get(FLAG_INJECTION):
         err.print(f"warning: {counts[FLAG_INJECTION]} item(s) flagged {FLAG_INJECTION}: their responses seem to "
                   "address the judge (see report.md)", markup=False, highlight=False)

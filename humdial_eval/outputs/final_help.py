@@ -17,10 +17,11 @@ from humdial_eval.benchmark.task import Task
 
 # Shipped judge profiles that score the audio dimensions, with what a user needs to know to pick one.
 AUDIO_PROFILES: tuple[tuple[str, str], ...] = (
-    ("qwen3-omni-vllm", "the official judge, Qwen3-Omni served by vLLM, hears the reply audio (docs/llm-judges.md)"),
-    ("offline-plus-acoustic-approx", "offline approximations of D2/D3 (emotion2vec + prosody), not comparable with "
-                                     "human ratings; needs a local emotion2vec model in HUMDIAL_EMOTION2VEC_DIR "
-                                     "(docs/acoustic.md)"),
+    ("qwen3-omni-vllm", "the official judge: Qwen3-Omni served by vLLM, which hears the reply audio; see "
+                        "docs/llm-judges.md"),
+    ("offline-plus-acoustic-approx", "offline approximations of D2/D3 by emotion2vec and prosody, not comparable with "
+                                     "human ratings; needs a local emotion2vec model in HUMDIAL_EMOTION2VEC_DIR; see "
+                                     "docs/acoustic.md"),
 )
 
 
