@@ -110,7 +110,7 @@ _SCORE_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "no_cache": ((bool,), "use_cache"), "strict": ((bool,), "strict"), "bootstrap": ((int,), "bootstrap"),
     "seed": ((int,), "seed"), "repeat": ((int,), "repeat"), "repeat_aggregate": ((str,), "repeat_aggregate"),
     "on_failure": ((str, type(None)), "on_failure"), "concurrency": ((int, type(None)), "concurrency"),
-    "progress": ((bool,), "progress"),
+    "progress": ((bool,), "progress"), "limit": ((int, type(None)), "limit"),
 }
 
 
@@ -124,7 +124,8 @@ def score(
     None). ``options`` are the command's options by their Python names: ``tasks``/``languages`` (lists),
     ``protocol`` (``"humdial"`` or ``"official"``), ``language_rule`` (bool), ``t3_turn_rule``, ``bootstrap``,
     ``seed``, ``cache``, ``no_cache``, ``strict``, ``repeat``, ``repeat_aggregate``, ``on_failure``,
-    ``prompt_file`` ({task: path}), ``concurrency``, ``system_name``, ``progress`` (default False).
+    ``prompt_file`` ({task: path}), ``concurrency``, ``system_name``, ``progress`` (default False), ``limit``
+    (a trial on the first N dialogues of each task and language).
     """
     from humdial_eval.engine.pipeline import ScoreOptions, score as run_scoring
 

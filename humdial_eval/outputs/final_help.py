@@ -32,24 +32,36 @@ def explain(
     command: Sequence[str],
 ) -> dict[str, Any] | None:
     """``summary["final_help"]``: the dimensions of the formula no judge of ``profile`` scored, why, and the
-    commands that complete the final (``command`` is this run's own, less its ``--judge``). None when the
-    final exists or is missing for another reason (one language only)."""
+    commands that complete the final (``command`` is this run's own, less its ``--judge``; the report, which
+    may be shared, names only the profile). None when the final exists or is missing for another reason (one
+    language only)."""
     if summary.get("final") is not None:
         return None
     unscored = sorted({name for entry in summary["languages"].values() for name in entry.get("final_missing", [])})
     if not unscored:
         return None
+    ran = {task.id for task in tasks}
+    not_run = [name for name in unscored if name.split(".")[0] not in ran]
+    unjudged = [name for name in unscored if name not in not_run]
     by_audio = _audio_dimensions(tasks)
-    names = [judge["name"] for judge in summary.get("judges", [])]
-    members = f" ({', '.join(names)})" if names and names != [profile] else ""
-    why = f"no judge of profile {profile!r}{members} scores {', '.join(unscored)}"
-    if all(name in by_audio for name in unscored):
-        why += ": they are judged from the reply audio, which its judges do not score"
+    reasons = []
+    if unjudged:
+        names = [judge["name"] for judge in summary.get("judges", [])]
+        members = f" ({', '.join(names)})" if names and names != [profile] else ""
+        reason = f"no judge of profile {profile!r}{members} scores {', '.join(unjudged)}"
+        if all(name in by_audio for name in unjudged):
+            reason += ": they are judged from the reply audio, which its judges do not score"
+        reasons.append(reason)
+    if not_run:
+        missing_tasks = sorted({name.split(".")[0] for name in not_run})
+        reasons.append(f"{', '.join(missing_tasks)} {'was' if len(missing_tasks) == 1 else 'were'} not in this "
+                       "run's tasks (--tasks)")
+    why = "; ".join(reasons)
     complete = [
-        {"command": shlex.join([*command, "--judge", name]), "about": about}
+        {"command": shlex.join([*command, "--judge", name]), "judge": name, "about": about}
         for name, about in AUDIO_PROFILES
         if name != profile
-    ] if any(name in by_audio for name in unscored) else []
+    ] if any(name in by_audio for name in unjudged) else []
     return {"unscored": unscored, "why": why, "complete_with": complete}
 
 
