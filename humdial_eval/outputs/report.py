@@ -137,7 +137,7 @@ def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]
             console.print(f"{row['task']} {row['name']} ({row['language']}, supplementary): accuracy {fmt(row['accuracy'])}, "
                           f"macro-F1 {fmt(row['macro_f1'])}, n={row['n']}" + (f"; {row['note']}" if row.get("note") else ""),
                           markup=False, highlight=False)
-    console.print(final_line(summary))
+    console.print(final_line(summary), soft_wrap=True)
     for line in final_help_lines(summary):  # not wrapped: a command must stay one line to be copied
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_loading_every_task_plugin_does_not_import_sklearn() -> None:
     code = (
         "import sys\n"
-        "from humdial_eval import registry\n"
+        "from humdial_eval.engine import registry\n"
         "for name in ('T1', 'T2', 'T3', 'T4', 'T5'):\n"
         "    registry.task_class(name)\n"
         "from humdial_eval.judges.llm.prompting import PromptLibrary\n"
