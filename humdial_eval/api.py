@@ -111,6 +111,7 @@ _SCORE_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "seed": ((int,), "seed"), "repeat": ((int,), "repeat"), "repeat_aggregate": ((str,), "repeat_aggregate"),
     "on_failure": ((str, type(None)), "on_failure"), "concurrency": ((int, type(None)), "concurrency"),
     "progress": ((bool,), "progress"), "exclude": ((str, os.PathLike, type(None)), "exclude"),
+    "limit": ((int, type(None)), "limit"),
 }
 
 
@@ -126,7 +127,7 @@ def score(
     ``seed``, ``cache``, ``no_cache``, ``strict``, ``repeat``, ``repeat_aggregate``, ``on_failure``,
     ``prompt_file`` ({task: path}), ``concurrency``, ``system_name``, ``exclude`` (a shipped exclusion list,
     a file, or ``"none"``), ``human_ratings`` (CSV path or paths: the panel scores the dimensions it rates),
-    ``progress`` (default False).
+    ``progress`` (default False), ``limit`` (a trial on the first N dialogues of each task and language).
     """
     from humdial_eval.engine.pipeline import ScoreOptions, score as run_scoring
 

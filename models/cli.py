@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -26,6 +28,7 @@ def register_run(subparsers: argparse._SubParsersAction) -> None:
     _add_generation_arguments(parser, "output folder (gets submission/ and scores/; a rerun resumes)")
     parser.add_argument("--judge", action="append", metavar="PROFILE",
                         help=f"judge profile (repeatable; default {DEFAULT_PROFILE}); several write scores/<profile>/")
+    parser.add_argument("--system-name", help="name of the system in reports (default: the model profile's name)")
     parser.add_argument("--cache", type=Path, help="judgment store (as for `score`)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the judgment store")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")
@@ -62,6 +65,7 @@ def run_run(args: argparse.Namespace) -> int:
     from humdial_eval.cli.score_cmd import report_outcome
     from humdial_eval.cli.validate_cmd import print_validation
     from humdial_eval.engine.pipeline import ScoreOptions, ValidateOptions, validate
+    from humdial_eval.outputs.run_folder import RUN_SCORES_FOLDER
 
     try:
         protocol = get_protocol(args.protocol, language_rule=not args.no_language_rule, t3_turn_rule=args.t3_turn_rule)
@@ -75,13 +79,17 @@ def run_run(args: argparse.Namespace) -> int:
     valid = print_validation(validate(ValidateOptions(submission_dir, args.testset, tasks, languages, protocol,
                                                       package_rules="off"))) == EXIT_OK
     judges = args.judge or [DEFAULT_PROFILE]
+    system_name = args.system_name or _profile_name(args.model)
+    scores = args.out / RUN_SCORES_FOLDER
+    _clear_earlier_scores(scores)
     worst = EXIT_OK
     for judge, folder in zip(judges, _score_folders(judges)):
         print(f"scoring with {printable(judge)} ...", file=sys.stderr)
         options = ScoreOptions(
-            submission=submission_dir, testset=args.testset, out=args.out / "scores" / folder, judge=judge,
-            tasks=tasks, languages=languages, protocol=protocol, cache=args.cache, use_cache=not args.no_cache,
-            bootstrap=args.bootstrap, progress=not args.no_progress and sys.stderr.isatty(),
+            submission=submission_dir, testset=args.testset, out=scores / folder, judge=judge,
+            tasks=tasks, languages=languages, protocol=protocol, system_name=system_name, cache=args.cache,
+            use_cache=not args.no_cache, bootstrap=args.bootstrap,
+            progress=not args.no_progress and sys.stderr.isatty(),
         )
         code, _ = report_outcome(options)
         worst = max(worst, code)
@@ -89,6 +97,40 @@ def run_run(args: argparse.Namespace) -> int:
         print("the generated submission has validation errors (failed turns are listed in "
               f"{printable(submission_dir / 'generation' / 'generation.json')})", file=sys.stderr)
     return worst if valid else EXIT_INVALID
+
+
+def _profile_name(spec: str) -> str:
+    """The model profile's name (its ``name`` field, else its file name): what `run` calls the system."""
+    from humdial_eval.engine.profiles import ProfileError
+    from humdial_eval.models.profile import load_model_profile
+
+    try:
+        return load_model_profile(spec).name
+    except ProfileError as exc:
+        raise UserError(str(exc)) from None
+
+
+# Hidden folders that `score` stages its results in, beside its --out (see outputs/output_dir.py).
+_STAGING = re.compile(r"\..+\.(?:tmp|old)-.+")
+
+
+def _clear_earlier_scores(scores: Path) -> None:
+    """`run` replaces its whole ``scores/`` folder, so that a rerun with other judges leaves no earlier
+    judge's files beside the new ones (a reader would take ``scores/summary.json`` for the run's result).
+    Only what humdial-eval wrote is removed: anything else there stops the run, named."""
+    from humdial_eval.outputs.output_dir import is_result_folder
+
+    if not scores.exists() and not scores.is_symlink():
+        return
+    if scores.is_symlink() or not scores.is_dir():
+        raise UserError(f"{scores} exists and is not a folder `run` wrote; move it away (run writes its scores there)")
+    if not is_result_folder(scores):
+        for entry in sorted(scores.iterdir()):
+            ours = entry.is_dir() and not entry.is_symlink() and (is_result_folder(entry) or _STAGING.fullmatch(entry.name))
+            if not ours:
+                raise UserError(f"{entry} was not written by humdial-eval; `run` replaces {scores} whole, so move it "
+                                "away first")
+    shutil.rmtree(scores)
 
 
 def _score_folders(judges: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ as for the judges: one client per base_url with round-robin over them, SDK error
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +22,7 @@ from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.llm.audio import load_audio
 from humdial_eval.llm.openai_transport import OpenAITransport, chat_arguments
 from humdial_eval.llm.retry import Attempts, CallError, RetryPolicy, with_retries
-from humdial_eval.llm.settings import LLMSettings, parse_settings, resolve_api_key
+from humdial_eval.llm.settings import LLMSettings, field_names, parse_settings, resolve_api_key
 from humdial_eval.models import reply_audio
 from humdial_eval.models.conversation import AUDIO_PARTS, INPUT_MODES, PastReply, build_messages
 from humdial_eval.models.profile import ModelProfile, relative_file
@@ -58,6 +59,12 @@ class OpenAIModel:
         where = f"model profile {profile.name!r}"
         for key in sorted(_JUDGE_ONLY & set(raw)):
             raise ProfileError(f"{where}: field {key!r} is a judge setting; a model profile does not take it")
+        known = sorted((field_names() - _JUDGE_ONLY) | set(_MODEL_FIELDS))
+        unknown = sorted(set(raw) - set(known))
+        if unknown:  # named here, with a model profile's own fields: the settings parser knows only a judge's
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ProfileError(f"{where}: unknown field {unknown[0]!r}{hint} (known: {', '.join(known)})")
         own = {k: raw.pop(k) for k in list(raw) if k in _MODEL_FIELDS}
         for key, value in own.items():
             types, wanted = _MODEL_FIELDS[key]

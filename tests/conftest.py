@@ -177,5 +177,6 @@ def dataset(tmp_path: Path) -> Dataset:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may touch the user's real judgment store."""
+    """No test may touch the user's real judgment store; the derived copies follow XDG_CACHE_HOME in tests."""
     monkeypatch.setenv("HUMDIAL_EVAL_CACHE", str(tmp_path / "judgments.sqlite"))
+    monkeypatch.delenv("HUMDIAL_EVAL_CACHE_DIR", raising=False)

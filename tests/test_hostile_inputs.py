@@ -57,7 +57,7 @@ def test_corpus_case(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == expect["validate_exit"]
     if expect.get("message"):
         assert expect["message"] in captured.err
-    reported = {json.loads(line)["code"] for line in captured.out.splitlines() if line.strip()}
+    reported = {issue["code"] for issue in json.loads(captured.out)["issues"]}
     assert set(expect["codes"]) <= reported, reported
     if not expect["codes"] and not expect.get("message"):
         assert not [c for c in reported if c not in {"extra_dialogue", "missing_system_description", "package_name"}], reported
@@ -165,7 +165,7 @@ def test_special_files_are_refused_without_blocking(tmp_path: Path, kind: str, w
     check_no_traceback(done.stderr)
     if where == "testset_jsonl":
         assert done.returncode == 0, done.stderr  # the submission is fine; the test set's problem is reported apart
-        issue = next(json.loads(line) for line in done.stdout.splitlines() if '"not_a_file"' in line)
+        issue = next(i for i in json.loads(done.stdout)["issues"] if i["code"] == "not_a_file")
         assert issue["scope"] == "testset"
     else:
         assert done.returncode == 1, done.stderr

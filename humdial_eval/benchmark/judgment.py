@@ -44,6 +44,23 @@ class Judgment:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
+@dataclass(frozen=True)
+class RequestEstimate:
+    """The size of one request a judge would send: prompt tokens estimated from the rendered prompt's text
+    (see :func:`estimate_tokens`) and seconds of audio attached."""
+
+    prompt_tokens: int
+    audio_seconds: float = 0.0
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count without the judge's tokenizer (which the harness does not have): about four
+    characters of ASCII text per token, and one token per other character (CJK characters are mostly one
+    or two tokens in the tokenizers of Qwen and GPT models). Only for an order of magnitude before a run."""
+    ascii_chars = sum(1 for char in text if char.isascii())
+    return (ascii_chars + 3) // 4 + (len(text) - ascii_chars)
+
+
 class Judge(ABC):
     """A scorer of EvalItems. Subclasses are created from a judge profile (see ``profiles``)."""
 
@@ -51,6 +68,7 @@ class Judge(ABC):
     repeat: int = 0
     # What kind of source its scores are (humdial_eval.benchmark.sources.KINDS): llm, acoustic, offline, ...
     source_kind: str = "other"
+    sends_requests: bool = False  # asks a remote model (then ``estimate`` says what each request weighs)
 
     def __init__(self, name: str, settings: dict[str, Any]) -> None:
         self.name = name
@@ -115,6 +133,11 @@ class Judge(ABC):
         Returns False for judges that use no prompt; may raise ValueError on a bad template.
         """
         return False
+
+    def estimate(self, item: EvalItem, task: Task) -> "RequestEstimate | None":
+        """What asking about ``item`` would send to a remote model (for the cost line shown before judging);
+        None for a judge that sends nothing (it judges locally)."""
+        return None
 
     def cache_key(self, item: EvalItem, task: Task) -> str:
         payload: dict[str, Any] = {"judge": self.identity(), "request": self.request(item, task)}

@@ -59,7 +59,17 @@ def _full_identifier(compressed: Path):  # type: ignore[no-untyped-def]
     return identifier
 
 
+CACHE_DIR_VARIABLE = "HUMDIAL_EVAL_CACHE_DIR"
+
+
 def model_cache_dir() -> Path:
+    """Where derived copies that only make runs faster are kept (py3langid's decompressed model and its zh+en
+    part, ~105 MB; the compiled report templates): ``$HUMDIAL_EVAL_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/humdial-eval``, else ``~/.cache/humdial-eval``. Independent of the judgment store
+    (``--cache``), whose results these copies never touch; deleting them costs a slower next run only."""
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    if chosen:
+        return Path(chosen).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "humdial-eval"
 
 

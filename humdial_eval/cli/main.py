@@ -66,11 +66,25 @@ def requested_command(argv: Sequence[str], names: Collection[str]) -> str | None
     return None
 
 
+def command_parser(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of the deepest sub-command ``argv`` names (``human import`` -> its own parser)."""
+    words = [word for word in argv if not word.startswith("-")]
+    while True:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = next((actions[0].choices[w] for w in words if actions and w in actions[0].choices), None)
+        if chosen is None:
+            return parser
+        words = words[words.index(next(w for w in words if w in actions[0].choices)) + 1:]
+        parser = chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the sub-command that was given, with its usage (argparse would show the top level's)
+            command_parser(parser, argv).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
     if not getattr(args, "func", None):

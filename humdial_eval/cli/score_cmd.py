@@ -17,6 +17,7 @@ from humdial_eval.engine.pipeline import ScoreOptions
 from humdial_eval.engine.store import default_cache_path
 from humdial_eval.engine.profiles import DEFAULT_PROFILE
 from humdial_eval.benchmark.protocol import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from humdial_eval.outputs.judge_usage import model_mismatches, usage_totals
 from humdial_eval.outputs.report import print_table
 from humdial_eval.engine.runner import ON_FAILURE
 from humdial_eval.outputs.scoring import REPEAT_AGGREGATES
@@ -37,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals (default 2000)")
     parser.add_argument("--seed", type=int, default=20260, help="seed of the bootstrap (default 20260)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--limit", type=int, metavar="N",
+                        help="a trial: judge only the first N dialogues of each task and language (marked as a "
+                             "trial in every output)")
     protocol = parser.add_argument_group("scoring protocol (docs/protocols.md)")
     protocol.add_argument("--protocol", choices=sorted(PROTOCOLS), default=DEFAULT_PROTOCOL,
                           help="humdial (default): the harness's rules with integrity rules; official: the published "
@@ -85,7 +89,7 @@ def options_from(args: argparse.Namespace) -> ScoreOptions:
         repeat=args.repeat, repeat_aggregate=args.repeat_aggregate, on_failure=args.on_failure,
         prompt_files=_prompt_files(args.prompt_file), concurrency=args.concurrency,
         progress=not args.no_progress and sys.stderr.isatty(), exclude=args.exclude,
-        human_ratings=tuple(args.human_ratings),
+        human_ratings=tuple(args.human_ratings), limit=args.limit,
     )
 
 
@@ -98,7 +102,8 @@ def report_outcome(options: ScoreOptions, console: Console | None = None) -> tup
     """Run the pipeline with ``options`` and say what happened as `score` does; the exit code and the summary."""
     console = console or Console()
     err = Console(stderr=True)
-    outcome = pipeline.score(options, notify=lambda line: err.print(line, markup=False, highlight=False))
+    # lines before judging are not wrapped: a grep or a log keeps each one whole
+    outcome = pipeline.score(options, notify=lambda line: err.print(line, markup=False, highlight=False, soft_wrap=True))
     if outcome.status == "refused":
         return EXIT_INVALID, None
     summary = outcome.summary
@@ -108,6 +113,7 @@ def report_outcome(options: ScoreOptions, console: Console | None = None) -> tup
                   markup=False, highlight=False)
     on_failure = options.on_failure or "exclude"
     _print_warnings(err, summary["counts"], on_failure)
+    _print_judge_reports(err, summary, outcome.results)
     _print_completeness(err, summary)
     if outcome.status == "all_failed":
         err.print("error: every judgment failed; check the judge (e.g. `humdial-eval judge probe PROFILE`)",
@@ -145,9 +151,30 @@ def _print_warnings(err: Console, counts: dict[str, int], on_failure: str) -> No
         treated = "scored the minimum" if on_failure == "min" else "excluded from the means"
         err.print(f"warning: {counts['failed']} judgment(s) failed and were {treated} (see report.md; "
                   "running again with the same --cache retries only those)", markup=False, highlight=False)
+    if counts.get("language_rule"):
+        err.print(f"note: {counts['language_rule']} item(s) fell under the language rule (the reply is not in the test "
+                  "set's language) and score the minimum; flag language_rule in items.jsonl", markup=False,
+                  highlight=False, soft_wrap=True)
     if counts.get(FLAG_INJECTION):
         err.print(f"warning: {counts[FLAG_INJECTION]} item(s) flagged {FLAG_INJECTION}: their responses seem to "
                   "address the judge (see report.md)", markup=False, highlight=False)
+
+
+def _print_judge_reports(err: Console, summary: dict[str, Any], results: list[Any]) -> None:
+    """The model a server answered as when it is not the profile's, and the tokens the servers counted for
+    the answers of this run (summary.json has the totals over every judgment, reused ones included)."""
+    for name, wanted, served in model_mismatches(summary.get("judges", [])):
+        err.print(f"warning: judge {printable(name)}'s profile names the model {printable(wanted)}, but its server "
+                  f"answered as {printable(', '.join(served))}; the scores are that model's (see summary.json, "
+                  "judges[].served_models)", markup=False, highlight=False, soft_wrap=True)
+    fresh = usage_totals(results, cached=False)
+    for name, total in sorted(summary.get("usage", {}).items()):
+        usage = fresh.get(name, {"answers": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        reused = total["answers"] - usage["answers"]
+        err.print(f"usage: {printable(name)}: {usage['answers']} answer(s) this run, {usage['prompt_tokens']:,} prompt + "
+                  f"{usage['completion_tokens']:,} completion tokens as the server reported"
+                  f"{f'; {reused} reused from the store' if reused else ''}", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 def _prompt_files(specs: list[str]) -> dict[str, Path]:

@@ -27,7 +27,8 @@ from humdial_eval.benchmark.protocol import HUMDIAL, Protocol
 from humdial_eval.benchmark.sources import dimension_sources
 from humdial_eval.engine.registry import PluginError
 from humdial_eval.benchmark.results import ItemResult
-from humdial_eval.engine.runner import ON_FAILURE, run_judging
+from humdial_eval.engine.runner import ON_FAILURE, JudgingPlan, run_judging
+from humdial_eval.outputs import final_help, judge_usage
 from humdial_eval.outputs.run_folder import SUMMARY_SCHEMA, write as write_run_folder
 from humdial_eval.outputs.scoring import REPEAT_AGGREGATES, BootstrapSettings, memo_for, summarise
 from humdial_eval.engine.store import JudgmentStore, StoreError, default_cache_path
@@ -71,6 +72,7 @@ class ScoreOptions:
     exclude: str | Path | None = None
     # Human ratings (the `human import` CSV format): the panel becomes the source of every dimension it rates.
     human_ratings: tuple[Path, ...] = ()
+    limit: int | None = None  # a trial: only the first N dialogues of each task and language
 
     def store_path(self) -> Path | None:
         return None if not self.use_cache else self.cache or default_cache_path()
@@ -87,6 +89,8 @@ class ScoreOptions:
             raise UserError(f"--repeat-aggregate must be one of {', '.join(sorted(REPEAT_AGGREGATES))}")
         if self.on_failure is not None and self.on_failure not in ON_FAILURE:
             raise UserError(f"--on-failure must be one of {', '.join(ON_FAILURE)}")
+        if self.limit is not None and self.limit < 1:
+            raise UserError("--limit must be at least 1")
         if self.tasks is not None and not self.tasks:
             raise UserError("--tasks is empty")
         if not self.languages:
@@ -117,7 +121,8 @@ class ScoreOutcome:
 
 def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) -> ScoreOutcome:
     """Validate, judge, summarise and write one run folder. ``notify`` receives the lines a person should see
-    before judging starts (test-set problems, the submission's first errors); default: none."""
+    before judging starts (test-set problems, the submission's first errors, what judging will send);
+    default: none."""
     say = notify or (lambda line: None)
     options.check()
     protocol = options.protocol
@@ -153,6 +158,7 @@ def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) ->
                     results = run_judging(
                         inputs, tasks, judges, store, show_progress=options.progress, repeats=options.repeat,
                         on_failure=options.on_failure or "exclude", protocol=protocol, exclusions=exclusions,
+                        limit=options.limit, on_plan=lambda plan: say(plan_line(plan, options.limit)),
                     )
                 finally:
                     if store is not None:
@@ -177,6 +183,7 @@ def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) ->
     intervals = None if store_path is None else memo_for(Path(f"{store_path}.intervals.json"))
     summary.update(summarise(results, tasks, sources, present_languages, settings, options.repeat_aggregate, intervals))
     summary["sources"] = dimension_sources(summary["primary_judges"], sources, protocol.name)
+    _add_judge_reports(summary, results, options, tasks)
     try:
         with staged_output(out_folder) as staging:
             write_run_folder(staging, results, summary, tasks, [*issues.issues, *testset_issues.issues])
@@ -191,6 +198,45 @@ def _exclusions_record(exclusions: ExclusionList | None, results: Sequence[ItemR
         return None
     excluded = sorted(f"{r.language}/{r.task}/{r.dialogue_id}" for r in results if r.status == "excluded")
     return {**exclusions.record(), "excluded_items": excluded}
+
+
+def plan_line(plan: JudgingPlan, limit: int | None = None) -> str:
+    """The line shown before judging: per judge, what it will be asked, what the store already holds, and for
+    a judge that sends requests, their estimated prompt tokens and seconds of audio."""
+    parts = []
+    for name, work in plan.judges.items():
+        to_make = work.judgments - work.cached
+        if work.sends_requests:
+            size = f"~{work.prompt_tokens:,} prompt tokens (estimated from the rendered prompts)"
+            if work.audio_seconds:
+                size += f" + {work.audio_seconds:,.0f} s of audio"
+            parts.append(f"{name}: {to_make} request(s) to send, {work.cached} already cached; {size}")
+        else:
+            parts.append(f"{name}: {to_make} judgment(s) to make locally, {work.cached} already cached")
+    trial = f" [trial: --limit {limit}, first {limit} dialogue(s) per task and language]" if limit else ""
+    return "judging: " + ("; ".join(parts) or "nothing to ask a judge") + trial
+
+
+def _add_judge_reports(
+    summary: dict[str, Any], results: Sequence[ItemResult], options: ScoreOptions, tasks: list[Task],
+) -> None:
+    """What the judges' servers reported (models that answered, token usage), why a final is missing and how
+    to complete it, and the trial mark. Each key is added only when it has something to say, so an
+    ordinary offline run's summary keeps its shape."""
+    served = judge_usage.served_models(results)
+    for judge in summary["judges"]:
+        if judge["name"] in served:
+            judge["served_models"] = served[judge["name"]]
+    usage = judge_usage.usage_totals(results)
+    if usage:
+        summary["usage"] = usage
+    command = final_help.score_command(options.submission, options.testset)
+    help_ = final_help.explain(summary, tasks, options.judge, command)
+    if help_ is not None:
+        summary["final_help"] = help_
+    if options.limit is not None:
+        summary["trial"] = {"limit": options.limit, "note": f"only the first {options.limit} dialogue(s) of each task "
+                            "and language were judged; not a result on the whole test set"}
 
 
 def _status(options: ScoreOptions, summary: dict[str, Any], results: Sequence[ItemResult]) -> Status:
@@ -269,12 +315,12 @@ def _prompt_origin(judges: list[Any], task_ids: list[str]) -> dict[str, str]:
 
 
 def default_system_name(path: Path) -> str:
-    """The system's name when none is given: the submission's folder (or zip) name, or the folder above a
-    ``HD-Track1`` folder."""
+    """The system's name when none is given: the submission's folder (or zip) name, or, for a folder named
+    after what it is (``HD-Track1``, ``submission``, as `run` writes), the folder above it."""
     resolved = path.resolve()
     name = resolved.stem if resolved.suffix.lower() == ".zip" else resolved.name
     if name in {"HD-Track1", "submission"} and resolved.parent.name:
-        name = resolved.parent.name if name == "HD-Track1" else name
+        name = resolved.parent.name
     return name
 
 

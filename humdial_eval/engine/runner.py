@@ -14,8 +14,9 @@ the store's claims). The second waits, outside the concurrency limit, and then r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -49,6 +50,25 @@ class _Work:
     protocol: Protocol = HUMDIAL
 
 
+@dataclass
+class JudgeWork:
+    """What one judge is about to be asked in a run: judgments to make, those already in the store, and
+    what the judge estimates the requests to send weigh (``Judge.estimate``; zero for local judges)."""
+
+    judgments: int = 0
+    cached: int = 0
+    sends_requests: bool = False
+    prompt_tokens: int = 0
+    audio_seconds: float = 0.0
+
+
+@dataclass
+class JudgingPlan:
+    """The work of a run before any judge is asked, per judge (its name), for the line shown before judging."""
+
+    judges: dict[str, JudgeWork] = field(default_factory=dict)
+
+
 def run_judging(
     inputs: Inputs,
     tasks: Sequence[Task],
@@ -60,8 +80,12 @@ def run_judging(
     on_failure: str = "exclude",
     protocol: Protocol = HUMDIAL,
     exclusions: ExclusionList | None = None,
+    limit: int | None = None,
+    on_plan: Callable[[JudgingPlan], None] | None = None,
 ) -> list[ItemResult]:
-    """``exclusions``: items the organisers left out, recorded and never judged. ``on_failure``: ``exclude`` (default) leaves a judge-side failure out of the means, counted;
+    """``exclusions``: items the organisers left out, recorded and never judged. ``limit``: judge only the first
+    N dialogues of each task and language (a trial run). ``on_plan`` receives the work to do, with what is already
+    stored, before the first judge is asked. ``on_failure``: ``exclude`` (default) leaves a judge-side failure out of the means, counted;
     ``min`` scores it the minimum on each dimension the judge was to score. ``protocol`` supplies the
     rules that score without a judge (language rule, integrity rules, skipped dialogues); the tasks
     must have been made for it (``registry.make_tasks(ids, protocol)``) and the judges told with
@@ -71,7 +95,7 @@ def run_judging(
     if on_failure not in ON_FAILURE:
         raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}")
     results = asyncio.run(_run(inputs, tasks, judges, store, show_progress, repeats, on_failure, protocol,
-                                exclusions))
+                               exclusions, limit, on_plan))
     rules.judge_side_when_nothing_answered(results)
     for result in results:
         result.meta["protocol"] = protocol.name
@@ -88,6 +112,8 @@ async def _run(
     on_failure: str = "exclude",
     protocol: Protocol = HUMDIAL,
     exclusions: ExclusionList | None = None,
+    limit: int | None = None,
+    on_plan: Callable[[JudgingPlan], None] | None = None,
 ) -> list[ItemResult]:
     results: list[ItemResult | None] = []
     faulty_audio = getattr(inputs, "faulty_audio", {}) if protocol.integrity else {}
@@ -98,7 +124,7 @@ async def _run(
             if gold_file is None:
                 continue
             submitted_file = inputs.submission.get(language, task.id)
-            for gold in gold_file.dialogues.values():
+            for gold in itertools.islice(gold_file.dialogues.values(), limit):
                 if exclusions is not None and exclusions.excludes(gold.dialogue_id):
                     turn = task.evaluated_turn(gold)
                     results.append(rules.excluded_result(task, language, gold.dialogue_id,
@@ -129,6 +155,8 @@ async def _run(
     # With a store, every unit's key is worked out first and the stored judgments read in a few queries.
     keys = {unit.index: _key_of(unit) for unit in work} if store is not None else {}
     stored = store.get_many(key for key, _ in keys.values() if key is not None) if store is not None else {}
+    if on_plan is not None:
+        on_plan(_plan(work, keys, stored, judges))
     semaphores = {id(judge): asyncio.Semaphore(max(1, judge.concurrency)) for judge in judges}
     in_flight: set[str] = set()  # keys this run is asking a judge for right now
     with _progress(show_progress, len(work)) as (progress, bar):
@@ -150,6 +178,28 @@ async def _run(
     for judge in judges:
         await judge.aclose()
     return [r for r in results if r is not None]
+
+
+def _plan(
+    work: Sequence[_Work], keys: dict[int, tuple[str | None, Exception | None]], stored: dict[str, Judgment],
+    judges: Sequence[Judge],
+) -> JudgingPlan:
+    plan = JudgingPlan({judge.name: JudgeWork(sends_requests=judge.sends_requests) for judge in judges})
+    for unit in work:
+        entry = plan.judges.setdefault(unit.judge.name, JudgeWork(sends_requests=unit.judge.sends_requests))
+        entry.judgments += 1
+        key = keys.get(unit.index, (None, None))[0]
+        if key is not None and key in stored:
+            entry.cached += 1
+            continue
+        try:
+            estimate = unit.judge.estimate(unit.item, unit.task)
+        except Exception:  # an item whose request cannot be built fails when judged, with its reason
+            estimate = None
+        if estimate is not None:
+            entry.prompt_tokens += estimate.prompt_tokens
+            entry.audio_seconds += estimate.audio_seconds
+    return plan
 
 
 def _key_of(unit: _Work) -> tuple[str | None, Exception | None]:

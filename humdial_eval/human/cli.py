@@ -9,7 +9,7 @@ from pathlib import Path
 from humdial_eval.outputs import run_folder
 from humdial_eval.human.export import KEY_FILE, SHEET_FOLDER, export_sheets
 from humdial_eval.human.importer import import_ratings, read_key
-from humdial_eval.human.ratings import write_ratings_csv
+from humdial_eval.human.ratings import RATER_RULE, valid_rater, write_ratings_csv
 from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.outputs.output_dir import Discard, OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--key", type=Path, metavar="EXPORT_DIR",
                      help=f"the export folder (or its {KEY_FILE}): checks items and adds the system column")
     imp.add_argument("--raters", help="comma-separated rater ids allowed (default: any)")
+    imp.add_argument("--rater", metavar="NAME",
+                     help="the rater of sheets whose rater column is empty or missing (rows naming a rater keep it)")
     imp.set_defaults(func=run_import)
     parser.set_defaults(func=lambda args: _missing_action(parser))
 
@@ -102,6 +104,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"humdial-eval human import: error: --out {printable(args.out)} is one of the input files; "
               "write the ratings to a new file", file=sys.stderr)
         return 1
+    if args.rater is not None and not valid_rater(args.rater):
+        print(f"humdial-eval human import: error: --rater {printable(args.rater)!r} must be {RATER_RULE}",
+              file=sys.stderr)
+        return 2
     if args.out.exists() and not args.overwrite:
         print(f"humdial-eval human import: error: --out {printable(args.out)} exists; pass --overwrite to replace it",
               file=sys.stderr)
@@ -110,7 +116,7 @@ def run_import(args: argparse.Namespace) -> int:
     key = read_key(args.key, issues) if args.key else None
     if _show(issues):
         return 1
-    result = import_ratings(args.filled, issues, key=key, raters=_split(args.raters))
+    result = import_ratings(args.filled, issues, key=key, raters=_split(args.raters), rater=args.rater)
     if _show(issues):
         return 1
     if not result.ratings:
@@ -128,10 +134,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _run_inputs(run: Path) -> dict[str, Path | None]:
-    """The run folder and the submission and test set it names: a replaced --out must not hold any of them."""
+    """The run folder and the submission and test set it names: a replaced --out must not hold any of them.
+    A `run` folder's summary is in its score folder (``scores/``), found as every reader finds it."""
     found: dict[str, Path | None] = {"the run folder": run}
     try:
-        summary = run_folder.read_summary(run)
+        summary = run_folder.read_summary(run_folder.one_score_folder(run))
     except run_folder.RunFolderError:
         return found  # export_sheets reports an unreadable run
     found["the run's submission"] = run_folder.recorded_path(summary, "submission")

@@ -80,8 +80,12 @@ def read_key(export_dir: Path, issues: IssueLog) -> ExportKey | None:
 
 
 def import_ratings(
-    paths: list[Path], issues: IssueLog, *, key: ExportKey | None = None, raters: list[str] | None = None
+    paths: list[Path], issues: IssueLog, *, key: ExportKey | None = None, raters: list[str] | None = None,
+    rater: str | None = None,
 ) -> ImportResult:
+    """``rater``: the rater of sheets whose ``rater`` column is empty or absent (``human import --rater``); a
+    row that names its rater keeps it. Without it, a sheet with empty rater cells gets one error saying how
+    many rows and how to fill them, not one per row."""
     result = ImportResult()
     scale_of = key.scale_of if key else _strict(rubric_scale_lookup())
     collected: list[HumanRating] = []
@@ -91,18 +95,26 @@ def import_ratings(
             continue
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header and not (c == "rater" and rater is not None)]
         if missing:
             issues.add("missing_column", f"missing column(s) {', '.join(missing)}", file=path, line=1)
             continue
         reader.fieldnames = header
         blank = 0
+        unnamed: list[int] = []  # lines with a score and no rater, when no --rater names one
         try:
             for row in reader:
+                nameless = (row.get("rater") or "").strip() == ""
+                if nameless and rater is not None:
+                    row["rater"] = rater
+                    nameless = False
                 if not (row.get("score") or "").strip():
                     blank += 1
-                    if (row.get("rater") or "").strip() == "" and key is None:
+                    if nameless and key is None:
                         continue
+                elif nameless:
+                    unnamed.append(reader.line_num)
+                    continue
                 rating = parse_rating(row, path, reader.line_num, issues, scale_of, allow_blank=True)
                 if rating is None:
                     continue
@@ -111,6 +123,11 @@ def import_ratings(
                     collected.append(rating)
         except csv.Error as exc:
             issues.add("invalid_csv", f"CSV syntax error: {exc}", file=path, line=reader.line_num)
+        if unnamed:
+            lines = f"line {unnamed[0]}" if len(unnamed) == 1 else f"lines {unnamed[0]}-{unnamed[-1]}"
+            issues.add("missing_rater", f"the rater column is empty on {len(unnamed)} row(s) ({lines}); fill it in, "
+                       "or pass --rater NAME to name the rater of this sheet", file=path, line=unnamed[0],
+                       field="rater")
         result.blank[path.as_posix()] = blank
     result.ratings = drop_duplicates(collected, issues)
     if key is not None:

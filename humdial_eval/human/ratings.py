@@ -31,6 +31,12 @@ OPTIONAL_COLUMNS = ("system", "turn_id")
 MAX_CSV_BYTES = 64 * 1024 * 1024
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")
 _RATER = re.compile(r"[\w][\w .@\-]{0,63}")
+RATER_RULE = "1-64 letters, digits, spaces or '_.@-' (not starting with a space)"
+
+
+def valid_rater(name: str) -> bool:
+    """Whether ``name`` can be a rater id (the ``rater`` column's rule)."""
+    return bool(_RATER.fullmatch(name))
 _SYSTEM = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 _WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
 _TURN = re.compile(r"[0-9]{1,9}")

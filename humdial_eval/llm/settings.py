@@ -83,6 +83,11 @@ _FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 
 
+def field_names() -> frozenset[str]:
+    """Every field an LLM profile's settings may hold (a model profile's backend adds and removes its own)."""
+    return frozenset(_FIELDS)
+
+
 def parse_settings(name: str, backend: str, raw: dict[str, Any], *, vendor_key_env: str) -> LLMSettings:
     """Check a profile's fields and build the settings; every problem is a ProfileError naming the field."""
     where = f"judge profile {name!r}"

@@ -18,6 +18,7 @@ from humdial_eval.outputs import csv_safe
 from humdial_eval.outputs.atomic_write import atomic_open, write_atomic
 from humdial_eval.benchmark.results import ItemResult, write_items
 from humdial_eval.benchmark.task import Task
+from humdial_eval.outputs.judge_usage import model_mismatches
 from humdial_eval.outputs.template_cache import CodeCache
 from humdial_eval.terminal import ECHO_LIMIT, json_line, printable
 
@@ -78,6 +79,8 @@ def render_markdown(summary: dict[str, Any], tasks: Sequence[Task], results: Seq
         injected=[r for r in results if "injection_suspected" in r.flags],
         fmt=fmt,
         fmt_ci=fmt_ci,
+        partial_text=partial_text,
+        mismatches=model_mismatches(summary.get("judges", [])),
         measure_rows=measure_rows(summary),
         measure_languages=sorted({lang for by_lang in summary.get("measures", {}).values() for lang in by_lang}),
         supplementary=supplementary_rows(summary),
@@ -112,7 +115,9 @@ def supplementary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     languages = list(summary["languages"])
-    table = Table(title=Text(f"humdial-eval: {printable(summary.get('system', ''))}"), show_lines=False)
+    trial = summary.get("trial")
+    marked = f" (TRIAL RUN, --limit {trial['limit']})" if trial else ""
+    table = Table(title=Text(f"humdial-eval: {printable(summary.get('system', ''))}{marked}"), show_lines=False)
     table.add_column("task")
     table.add_column("dimension")
     for language in languages:
@@ -136,7 +141,40 @@ def print_table(console: Console, summary: dict[str, Any], tasks: Sequence[Task]
             console.print(f"{row['task']} {row['name']} ({row['language']}, supplementary): accuracy {fmt(row['accuracy'])}, "
                           f"macro-F1 {fmt(row['macro_f1'])}, n={row['n']}" + (f"; {row['note']}" if row.get("note") else ""),
                           markup=False, highlight=False)
-    console.print(final_line(summary))
+    console.print(final_line(summary), soft_wrap=True)
+    for line in final_help_lines(summary):  # not wrapped: a command must stay one line to be copied
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def final_help_lines(summary: dict[str, Any]) -> list[str]:
+    """Below a missing final: the partial finals per language and overall with their intervals, why the
+    final is missing and the commands that complete it; and the trial mark of a ``--limit`` run."""
+    lines: list[str] = []
+    help_ = summary.get("final_help")
+    if help_:
+        lines.append(f"Why: {help_['why']}.")
+        lines.append("Partial final (official weights renormalised over the scored dimensions, not comparable "
+                     f"with the official final): {partial_text(summary)}")
+        for number, way in enumerate(help_["complete_with"]):
+            lead = "To complete it:" if number == 0 else "           or:"
+            lines.append(f"{lead} {way['command']}  ({way['about']})")
+    trial = summary.get("trial")
+    if trial:
+        lines.append(f"TRIAL RUN (--limit {trial['limit']}): {trial['note']}")
+    return lines
+
+
+def partial_text(summary: dict[str, Any]) -> str:
+    """``zh 2.55 [1.68, 3.43], en ..., overall 2.72 [2.12, 3.33]``: the partial finals with their intervals."""
+    parts = [f"{language} {_with_ci(entry.get('final_partial'), entry.get('final_partial_ci'))}"
+             for language, entry in summary["languages"].items()]
+    if len(parts) > 1:
+        parts.append(f"overall {_with_ci(summary.get('final_partial'), summary.get('final_partial_ci'))}")
+    return ", ".join(parts)
+
+
+def _with_ci(value: float | None, ci: Sequence[float] | None) -> str:
+    return fmt(value) + (f" {fmt_ci(ci)}" if ci else "")
 
 
 def final_line(summary: dict[str, Any]) -> str:
@@ -155,6 +193,8 @@ def final_line(summary: dict[str, Any]) -> str:
     scope = summary.get("final_scope", "zh+en")
     if not missing:
         return f"Final score: n/a ({scope})"
+    if summary.get("final_help"):  # the partial finals and the way to complete it follow on lines of their own
+        return f"Final score: n/a (not scored: {', '.join(missing)}{'; ' + scope if scope != 'zh+en' else ''})"
     return (
         f"Final score: n/a (not scored: {', '.join(missing)}{'; ' + scope if scope != 'zh+en' else ''}). "
         f"Partial final over the scored dimensions, official weights renormalised: {fmt(summary['final_partial'])}"
@@ -172,7 +212,8 @@ def fmt_ci(ci: Sequence[float] | None) -> str:
 def _write_csv(path: Path, summary: dict[str, Any], tasks: Sequence[Task]) -> None:
     with atomic_open(path, "w", newline="") as handle:
         writer = csv_safe.writer(handle)
-        writer.writerow(["language", "task", "dimension", "mean", "ci_low", "ci_high", "n"])
+        writer.writerow(["language", "task", "dimension", "mean", "ci_low", "ci_high", "n", "note"])
+        trial = summary.get("trial")
         for language, entry in summary["languages"].items():
             for task in tasks:
                 task_entry = entry.get(task.id) if task.rubric.dimensions else None
@@ -180,8 +221,44 @@ def _write_csv(path: Path, summary: dict[str, Any], tasks: Sequence[Task]) -> No
                     continue
                 for key in (*task.rubric.keys(), "avg"):
                     ci = task_entry.get(f"{key}_ci") or [None, None]
-                    writer.writerow([language, task.id, key, task_entry.get(key), *ci, task_entry.get(f"{key}_n", "")])
+                    writer.writerow([language, task.id, key, task_entry.get(key), *ci, task_entry.get(f"{key}_n", ""),
+                                     _csv_note(trial)])
             ci = entry.get("final_ci") or [None, None]
-            writer.writerow([language, "all", "final", entry["final"], *ci, ""])
+            writer.writerow([language, "all", "final", entry["final"], *ci, "",
+                             _csv_note(trial, _missing_note(entry.get("final_missing"), summary))])
+            if entry["final"] is None and entry.get("final_partial") is not None:
+                ci = entry.get("final_partial_ci") or [None, None]
+                writer.writerow([language, "all", "final_partial", entry["final_partial"], *ci, "",
+                                 _csv_note(trial, PARTIAL_NOTE)])
         ci = summary.get("final_ci") or [None, None]
-        writer.writerow(["all", "all", "final", summary["final"], *ci, ""])
+        missing = sorted({m for entry in summary["languages"].values() for m in entry.get("final_missing", [])})
+        writer.writerow(["all", "all", "final", summary["final"], *ci, "",
+                         _csv_note(trial, _missing_note(missing, summary) or _scope_note(summary))])
+        if summary["final"] is None and summary.get("final_partial") is not None and len(summary["languages"]) > 1:
+            ci = summary.get("final_partial_ci") or [None, None]
+            writer.writerow(["all", "all", "final_partial", summary["final_partial"], *ci, "",
+                             _csv_note(trial, PARTIAL_NOTE)])
+
+
+PARTIAL_NOTE = "official weights renormalised over the scored dimensions; not comparable with the official final"
+
+
+def _missing_note(missing: Sequence[str] | None, summary: dict[str, Any]) -> str:
+    if not missing:
+        return ""
+    help_ = summary.get("final_help")
+    why = f" ({help_['why']})" if help_ else ""
+    return f"not scored: {', '.join(missing)}{why}"
+
+
+def _scope_note(summary: dict[str, Any]) -> str:
+    scope = summary.get("final_scope", "zh+en")
+    return "" if summary["final"] is not None or scope == "zh+en" else f"covers {scope}"
+
+
+def _csv_note(trial: dict[str, Any] | None, note: str = "") -> str:
+    """A row's note; every row of a ``--limit`` run says it is a trial."""
+    if not trial:
+        return note
+    mark = f"trial (--limit {trial['limit']})"
+    return f"{mark}; {note}" if note else mark

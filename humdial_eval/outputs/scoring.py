@@ -15,7 +15,7 @@ independently, which is how the test set was drawn.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,7 @@ def _summarise(
     for block in blocks:
         language_blocks.setdefault(block.language, []).append(block)
     partial_by_language: dict[str, float | None] = {}
+    partial_weights_by_language: dict[str, dict[tuple[str, str], float]] = {}
     for language, its_blocks in language_blocks.items():
         entry: dict[str, Any] = {}
         values: dict[tuple[str, str], float | None] = {}
@@ -196,6 +197,7 @@ def _summarise(
         partial_weights = renormalised_weights(present)
         partial = sum(w * float(values[p]) for p, w in partial_weights.items()) if partial_weights else None  # type: ignore[arg-type]
         partial_by_language[language] = partial
+        partial_weights_by_language[language] = partial_weights
         entry["final_partial"] = _round(partial) if missing else entry["final"]
         entry["final_partial_weights"] = {component_name(*p): round(w, 6) for p, w in partial_weights.items()}
         summary["languages"][language] = entry
@@ -206,6 +208,7 @@ def _summarise(
     summary["final_ci"] = _final_ci(blocks, settings, rng, per_language=len(languages)) if complete else None
     partials = [p for p in partial_by_language.values() if p is not None]
     summary["final_partial"] = _round(float(np.mean(partials))) if partials and not complete else summary["final"]
+    _partial_intervals(summary, language_blocks, partial_weights_by_language, settings, rng)
     summary["final_scope"] = "zh+en" if both else "+".join(languages) + " only (not the official final: it needs zh and en)"
     if not both and len(finals) == 1:
         summary["one_language_final"] = {"language": languages[0], "final": finals[0]}
@@ -215,6 +218,60 @@ def _summarise(
     summary["measures"] = measures
     summary["supplementary"] = supplementary
     return summary
+
+
+def _partial_intervals(
+    summary: dict[str, Any],
+    language_blocks: dict[str, list[Block]],
+    partial_weights: dict[str, dict[tuple[str, str], float]],
+    settings: BootstrapSettings,
+    rng: np.random.Generator,
+) -> None:
+    """Intervals of the partial finals (``final_partial_ci``), per language and overall, resampled as the
+    final is. Worked out after every other interval, so that adding them changed none of those (one
+    generator serves the whole summary). Where the final exists the partial is the final, and so is its
+    interval."""
+    reweighted: list[Block] = []
+    for language, blocks in language_blocks.items():
+        entry = summary["languages"][language]
+        if not entry["final_missing"]:
+            entry["final_partial_ci"] = entry["final_ci"]
+            reweighted.extend(blocks)
+            continue
+        weights = partial_weights[language]
+        mine = [_reweighted(block, _partial_column_weights(block, weights)) for block in blocks]
+        entry["final_partial_ci"] = _final_ci(mine, settings, rng) if weights else None
+        reweighted.extend(mine if weights else [])
+    if summary["final"] is not None:
+        summary["final_partial_ci"] = summary["final_ci"]
+        return
+    scored = sum(1 for entry in summary["languages"].values() if entry["final_partial"] is not None)
+    summary["final_partial_ci"] = (_final_ci(reweighted, settings, rng, per_language=scored)
+                                   if scored and summary["final_partial"] is not None else None)
+
+
+def _reweighted(block: Block, weights: dict[str, float]) -> Block:
+    """``block`` under other column weights; a column left out (weight 0) that no item has a score for reads
+    as zeros, so its mean is 0 x 0 instead of the mean of nothing."""
+    matrix = block.matrix.copy()
+    for column, key in enumerate(block.dimensions):
+        if weights.get(key, 0.0) == 0.0 and bool(np.isnan(matrix[:, column]).all()):
+            matrix[:, column] = 0.0
+    return replace(block, matrix=matrix, weights=weights)
+
+
+def _partial_column_weights(block: Block, weights: dict[tuple[str, str], float]) -> dict[str, float]:
+    """The renormalised weights of ``block``'s task spread over its columns, as :func:`_column_weights` does."""
+    columns = {key: 0.0 for key in block.dimensions}
+    for (task, part), weight in weights.items():
+        if task != block.task:
+            continue
+        if part == AVG:
+            for key in block.dimensions:
+                columns[key] += weight / len(block.dimensions)
+        elif part in columns:
+            columns[part] += weight
+    return columns
 
 
 def _completeness(

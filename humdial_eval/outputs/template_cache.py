@@ -35,7 +35,8 @@ _SHAPING = ("block_start_string", "block_end_string", "variable_start_string", "
 
 
 def cache_folder() -> Path:
-    """``$XDG_CACHE_HOME/humdial-eval/jinja2-<version>`` (``~/.cache/...``), beside the language model's copy."""
+    """``jinja2-<version>`` in the folder of derived copies (``$HUMDIAL_EVAL_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/humdial-eval`` or ``~/.cache/humdial-eval``), beside the language model's copy."""
     return model_cache_dir() / f"jinja2-{jinja2.__version__}"
 
 

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from humdial_eval.inputs import file_digest
 from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES
 from humdial_eval.benchmark.items import EvalItem
-from humdial_eval.benchmark.judgment import Judge, Judgment, item_fingerprint
+from humdial_eval.benchmark.judgment import Judge, Judgment, RequestEstimate, estimate_tokens, item_fingerprint
 from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.benchmark.rubric import Dimension
 from humdial_eval.benchmark.task import Task
@@ -171,6 +171,18 @@ class LLMJudge(Judge):
         if audio_sha256 is not None and template is not None and template.audio_last:  # absent otherwise: older keys stay
             key["audio_position"] = "last"
         return key
+
+    sends_requests = True
+
+    def estimate(self, item: EvalItem, task: Task) -> RequestEstimate | None:
+        """The rendered prompt's estimated tokens and the attached reply's seconds (the rendering is kept for
+        the request itself)."""
+        wanted = self._wanted(item, task)
+        if not wanted:
+            return None
+        attached = self._sends_audio(item, wanted)
+        prompt = self._render(task, item, wanted, attached)
+        return RequestEstimate(estimate_tokens(prompt.text), _audio_seconds(item.response_audio) if attached else 0.0)
 
     async def judge(self, item: EvalItem, task: Task) -> Judgment:
         wanted = self._wanted(item, task)
@@ -401,6 +413,22 @@ class LLMJudge(Judge):
 
 
 @lru_cache(maxsize=32)
+def _audio_seconds(path: str | None) -> float:
+    """The reply's duration from what validation noted about the file, else from its header."""
+    if path is None:
+        return 0.0
+    known = file_digest.known(path)
+    if known is not None and known.wav is not None and known.wav.sample_rate:
+        return known.wav.frames / known.wav.sample_rate
+    import soundfile  # a header read; only for a file validation did not look at
+
+    try:
+        info = soundfile.info(path)
+    except (RuntimeError, OSError):  # unreadable: the request fails when built, with its reason
+        return 0.0
+    return info.frames / info.samplerate if info.samplerate else 0.0
+
+
 def _cached_audio(path: str, mtime_ns: int, size: int) -> AudioPayload:
     """The cache key, request and call all need the same file: read and hash it once."""
     return audio_mod.load_audio(Path(path))

@@ -28,6 +28,8 @@ def test_the_api_scores_like_the_cli(tmp_path: Path, dataset: Dataset) -> None:
     assert summary.mean("en", "T1") == expected["languages"]["en"]["T1"]["avg"]
     in_memory = he.score(dataset.submission, dataset.testset, no_cache=True, bootstrap=200, tasks=["T1", "T3"])
     assert in_memory["languages"] == expected["languages"] and in_memory.path is None
+    trial = he.score(dataset.submission, dataset.testset, no_cache=True, bootstrap=200, limit=1)
+    assert trial["trial"]["limit"] == 1  # the CLI's --limit, marked as a trial
     with pytest.raises(TypeError, match="unknown option 'boostrap'"):
         he.score(dataset.submission, dataset.testset, boostrap=100)
     with pytest.raises(he.UserError, match="test set folder not found"):

@@ -72,7 +72,7 @@ def test_validate_json_escapes_c1_and_bidi_but_keeps_the_value(dataset: Dataset,
     assert main(["validate", str(dataset.submission), "--testset", str(dataset.testset), "--json"]) == 1
     out = capsys.readouterr().out
     assert not raw_controls(out)
-    assert {json.loads(line)["dialogue_id"] for line in out.splitlines()} == {hostile}
+    assert {issue["dialogue_id"] for issue in json.loads(out)["issues"]} == {hostile}
 
 
 def test_a_huge_id_is_echoed_cut(dataset: Dataset, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,7 +119,8 @@ def test_interrupted_score_says_the_store_keeps_the_judgments(dataset: Dataset, 
 
 # -- the judgment store --------------------------------------------------------------------------------------------
 def one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
+    """The one line of the error, besides the line that says, before judging, what judging was to do."""
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("judging: ")]
     assert len(lines) == 1, err
     assert "Traceback" not in err and "internal error" not in err
     return lines[0]

@@ -126,7 +126,7 @@ def test_rate_limits_server_errors_hangs_and_broken_audio_are_survived_or_report
     assert not (out / "HD-Track1" / "zh" / "HD-Track1-T3" / "zh_t3_a_3_response.wav").exists()
     # validation reports what is missing
     assert main(["validate", str(out), "--testset", str(goldset.path), "--json"]) == 1
-    issues = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    issues = json.loads(capsys.readouterr().out)["issues"]
     codes = {(i["code"], i["dialogue_id"], i["turn_id"]) for i in issues if i["severity"] == "error"}
     assert {("empty_response", "zh_t3_a", 3), ("missing_audio", "zh_t3_a", 3), ("empty_response", "en_t2_a", 3)} <= codes
     # a later run asks nothing again; --retry-failed asks exactly the failed turns (they are the last ones)

@@ -72,3 +72,15 @@ def test_a_model_profile_that_is_not_a_regular_file_is_refused_without_blocking(
     os.mkfifo(fifo)
     with pytest.raises(ProfileError, match="FIFO"):
         load_model_profile(fifo)
+
+
+def test_a_misspelt_field_is_named_with_the_model_profiles_own_fields(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("backend: openai\nmodel: m\nbase_url: http://127.0.0.1:9/v1\noutput_audoi: true\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        build_backend(load_model_profile(path))
+    message = str(caught.value)
+    assert message.startswith("model profile 'm': unknown field 'output_audoi'; did you mean 'output_audio'?")
+    known = message.split("(known: ", 1)[1].rstrip(")").split(", ")
+    assert {"input", "output_audio", "voice", "system_prompt", "speak_tasks", "model", "temperature"} <= set(known)
+    assert not {"audio", "prompt_version", "parse_retries"} & set(known)  # judge settings a model profile refuses

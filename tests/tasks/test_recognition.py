@@ -73,7 +73,7 @@ def test_metrics_overall_and_by_modality(t4: tuple[Path, Path], tmp_path: Path) 
 def test_validation_names_the_bad_answer(t4: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     testset, submission = t4
     code = main(["validate", str(submission), "--testset", str(testset), "--tasks", "T4", "--languages", "en", "--json"])
-    issues = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    issues = json.loads(capsys.readouterr().out)["issues"]
     assert code == 1
     invalid = next(i for i in issues if i["code"] == "invalid_emotion")
     assert (invalid["dialogue_id"], invalid["line"], invalid["field"]) == ("en_d", 4, "predicted_emotion")

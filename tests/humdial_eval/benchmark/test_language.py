@@ -122,3 +122,17 @@ def test_copies_of_older_models_are_pruned_when_a_new_one_is_made(tmp_path: Path
         names = sorted(p.name for p in cache.glob(pattern))
         assert len(names) == 2 and not any(f"-{10**18}." in name or f"-{10**18}-" in name for name in names), names
     assert language._restricted_model(model) is not None  # the newest is still read
+
+
+def test_the_copies_follow_the_documented_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HUMDIAL_EVAL_CACHE_DIR puts the language model's copies where the user says, and nowhere else."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv(language.CACHE_DIR_VARIABLE, str(tmp_path / "chosen"))
+    language._identifier.cache_clear()
+    try:
+        language._identifier()
+    finally:
+        language._identifier.cache_clear()
+    assert len(list((tmp_path / "chosen").glob("py3langid-*.npz"))) == 1
+    assert len(list((tmp_path / "chosen").glob("py3langid-*-zh-en"))) == 1
+    assert not (tmp_path / "xdg").exists()

@@ -121,3 +121,15 @@ def test_a_users_mistake_is_exit_1_however_the_cli_is_started(module: str, tmp_p
                            str(tmp_path / "absent-testset"), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith("humdial-eval: error:") and "internal error" not in done.stderr
+
+
+@pytest.mark.parametrize(("argv", "usage"), [
+    (["human", "import", "a.csv", "--out", "r.csv", "--bogus"], "usage: humdial-eval human import"),
+    (["score", "s", "--testset", "t", "--out", "o", "--bogus"], "usage: humdial-eval score"),
+    (["--bogus"], "usage: humdial-eval [-h]"),
+])
+def test_an_unknown_option_prints_the_usage_of_the_command_given(argv: list[str], usage: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage) and "unrecognized arguments: --bogus" in err

@@ -17,8 +17,10 @@ from tests.conftest import Dataset, write_wav
 
 def validate(dataset: Dataset, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, list[dict[str, Any]]]:
     code = main(["validate", str(dataset.submission), "--testset", str(dataset.testset), "--json", *extra])
-    out = capsys.readouterr().out
-    return code, [json.loads(line) for line in out.splitlines() if line.strip()]
+    document = json.loads(capsys.readouterr().out)  # one JSON document, whatever the verdict
+    assert document["valid"] is (code == 0) and document["errors"] == sum(
+        i["severity"] == "error" and i.get("scope") != "testset" for i in document["issues"])
+    return code, document["issues"]
 
 
 def only(issues: list[dict[str, Any]], code: str) -> dict[str, Any]:
@@ -32,9 +34,27 @@ def test_valid_submission_exits_0(dataset: Dataset, capsys: pytest.CaptureFixtur
     assert (code, issues) == (0, [])
 
 
+def test_a_valid_submission_still_prints_one_json_document(dataset: Dataset, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(dataset.submission), "--testset", str(dataset.testset), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document == {"valid": True, "errors": 0, "warnings": 0, "testset_problems": 0, "issues": []}
+
+
+def test_unreadable_inputs_still_give_one_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope"), "--testset", str(tmp_path / "none"), "--json"]) == 1
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["valid"] is False and document["error"] and document["error"] in captured.err
+
+
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 2
     assert main(["validate", "x", "--testset", "y", "--no-such-flag"]) == 2
+    err = capsys.readouterr().err
+    # the sub-command's own usage and name, not the top level's list of commands
+    assert "usage: humdial-eval validate [-h] --testset TESTSET" in err
+    assert "humdial-eval validate: error: unrecognized arguments: --no-such-flag" in err
+    assert "COMMAND" not in err
 
 
 def test_missing_testset_folder_is_a_clear_error(dataset: Dataset, capsys: pytest.CaptureFixture[str]) -> None:

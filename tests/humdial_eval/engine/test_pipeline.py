@@ -54,7 +54,7 @@ def test_outcome_says_refused_under_strict_and_writes_nothing(tmp_path: Path, da
     assert not (tmp_path / "out").exists()
     assert any("missing_dialogue" in line for line in lines) and "--strict" not in lines[-1]
     scored = pipeline.score(options(dataset, tmp_path / "out2"), notify=lines.append)
-    assert scored.status == "ok" and "scoring anyway" in lines[-1]
+    assert scored.status == "ok" and "scoring anyway" in lines[-2] and lines[-1].startswith("judging: ")
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -189,3 +189,15 @@ def _reaches(graph: dict[str, set[str]], start: str, target: str) -> bool:
         seen.add(module)
         stack.extend(d for d in graph.get(module, ()) if d != "humdial_eval")
     return False
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("runs/gpt/submission", "gpt"),  # what `run` writes
+    ("team-a/HD-Track1", "team-a"),
+    ("examples/submission", "examples"),
+    ("uploads/team-b.zip", "team-b"),
+    ("my-system", "my-system"),
+])
+def test_a_system_is_named_after_its_folder_unless_that_says_only_what_it_is(tmp_path: Path, path: str,
+                                                                              name: str) -> None:
+    assert pipeline.default_system_name(tmp_path / path) == name

@@ -136,3 +136,15 @@ def test_filled_html_form_downloads_a_csv_that_imports(tmp_path: Path, dataset: 
         rows = list(csv.DictReader(handle))
     assert len(rows) == 15 - 15 // 4  # every fourth fieldset was left unrated
     assert {r["rater"] for r in rows} == {"tester_1"} and {r["system"] for r in rows} == {SYSTEM}
+
+
+def test_a_run_folder_is_read_through_its_scores_and_its_inputs_are_protected(
+        tmp_path: Path, dataset: Dataset, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    scored_run(run / "scores", dataset)  # the layout `humdial-eval run` writes
+    assert _export(run, tmp_path / "export") == 0
+    assert (tmp_path / "export" / "sheet" / "rating_sheet.html").is_file()
+    capsys.readouterr()
+    inside = dataset.submission / "sheets"  # the submission the run's summary names
+    assert _export(run, inside) == 1
+    assert "inside the run's submission" in capsys.readouterr().err and not inside.exists()

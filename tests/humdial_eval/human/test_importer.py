@@ -87,7 +87,7 @@ def test_import_then_agreement(tmp_path: Path, export: Path, capsys: pytest.Capt
         (lambda r: r.update(turn_id="1"), "turn_id", "does not match the export (3)"),
         (lambda r: r.update(score="9"), "score", "not on the scale"),
         (lambda r: r.update(rater="mallory"), "rater", "is not one of ann, bo"),
-        (lambda r: r.update(rater=""), "rater", "rater ''"),
+        (lambda r: r.update(rater=""), "rater", "the rater column is empty on 1 row(s) (line 6)"),
     ],
 )
 def test_bad_rows_exit_1_naming_file_line_field(
@@ -133,3 +133,26 @@ def test_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["human"]) == 2
     assert "choose an action" in capsys.readouterr().err
     assert main(["human", "import", "x.csv"]) == 2  # --out missing
+
+
+def test_a_sheet_without_rater_names_is_one_error_and_rater_fills_it(tmp_path: Path, export: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _fill(export, "", 0)  # every score given, the rater column left empty
+    rows[2]["score"] = ""
+    sheet = _write(tmp_path / "filled.csv", rows)
+    out = tmp_path / "ratings.csv"
+    assert main(["human", "import", str(sheet), "--key", str(export), "--out", str(out)]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "the rater column is empty on 14 row(s) (lines 2-16)" in err[0]
+    assert "filled.csv:2, field rater:" in err[0] and "--rater NAME" in err[0] and not out.exists()
+    named = _fill(export, "", 1)
+    named[0]["rater"] = "bo"  # a row that names its rater keeps it
+    other = _write(tmp_path / "other.csv", named)
+    assert main(["human", "import", str(other), "--key", str(export), "--out", str(out), "--rater", "ann"]) == 0
+    with out.open(encoding="utf-8") as handle:
+        raters = [row["rater"] for row in csv.DictReader(handle)]
+    assert raters.count("bo") == 1 and raters.count("ann") == 14 and len(raters) == 15
+    assert main(["human", "import", str(sheet), "--key", str(export), "--out", str(out), "--rater", "ann",
+                 "--overwrite"]) == 0
+    assert main(["human", "import", str(sheet), "--out", str(tmp_path / "x.csv"), "--rater", " bad"]) == 2
+    assert "--rater ' bad' must be 1-64 letters" in capsys.readouterr().err

@@ -15,8 +15,8 @@ from tests.conftest import Dataset, write_pdf
 def codes(dataset: Dataset, capsys: pytest.CaptureFixture[str], *extra: str, submission: Path | None = None) -> tuple[int, dict[str, str]]:
     capsys.readouterr()
     code = main(["validate", str(submission or dataset.submission), "--testset", str(dataset.testset), "--json", *extra])
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
-    return code, {line["code"]: line["severity"] for line in lines}
+    document = json.loads(capsys.readouterr().out)
+    return code, {issue["code"]: issue["severity"] for issue in document["issues"]}
 
 
 def test_a_complete_package_has_no_rule_issue(dataset: Dataset, capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,7 +43,8 @@ def test_refused_everywhere_stops_within_seconds_naming_the_urls(dataset: Datase
     assert run_score(dataset, tmp_path, write_profile(tmp_path, urls), "--concurrency", "1") == 1
     elapsed = time.monotonic() - started
     err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
+    plan, *lines = [line for line in err.splitlines() if line.strip()]
+    assert plan.startswith("judging: judge: 6 request(s) to send")  # what it was about to send, then why not
     assert len(lines) == 1, err
     assert all(url in lines[0] for url in urls) and "connection refused" in lines[0]
     assert "Traceback" not in err and "internal error" not in err
