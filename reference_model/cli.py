@@ -262,6 +262,10 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
         testset = read_testset(args.testset, _split(args.tasks, "tasks"), _languages(args.languages))
     except (CheckpointError, TestSetError) as exc:
         raise UserError(str(exc)) from exc
+    if bundle.config.train.num_threads:
+        # as many torch threads as the run was trained with (train.num_threads): threads beyond the free
+        # cores spend their time waiting on a shared machine
+        torch.set_num_threads(bundle.config.train.num_threads)
     return bundle, testset
 
 
