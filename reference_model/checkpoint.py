@@ -169,8 +169,10 @@ def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate((version, tuple(internal), gauss))
     saved = state["numpy"]
     if isinstance(saved, dict):
-        np.random.set_state({"bit_generator": "MT19937", "state": {"key": saved["key"].numpy().astype(np.uint32), "pos": saved["pos"]},
-                             "has_gauss": saved["has_gauss"], "gauss": saved["gauss"]}, )
+        np.random.set_state({
+            "bit_generator": "MT19937", "state": {"key": saved["key"].numpy().astype(np.uint32), "pos": saved["pos"]},
+            "has_gauss": saved["has_gauss"], "gauss": saved["gauss"],
+        })
     else:  # an earlier version's state: numpy's legacy tuple
         np.random.set_state(saved)
     torch.set_rng_state(state["torch"])
@@ -192,7 +194,8 @@ def load_state(path: Path) -> dict[str, Any]:
     States written before this version hold numpy's random state as an array; those three numpy
     reconstruction names (which build an array of numbers, nothing else) are allowed for them, and the
     result is checked to be that array."""
-    legacy = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, np.dtypes.UInt32DType]
+    core = getattr(np, "_core", None) or np.core  # numpy 2 renamed numpy.core
+    legacy = [core.multiarray._reconstruct, np.ndarray, np.dtype, np.dtypes.UInt32DType]
     try:
         with torch.serialization.safe_globals(legacy):
             state = torch.load(path, map_location="cpu", weights_only=True)
