@@ -40,7 +40,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from humdial_eval.items import EvalItem  # noqa: E402
+from humdial_eval.benchmark.items import EvalItem  # noqa: E402
 from humdial_eval.judges.acoustic import Emotion2vecJudge, ProsodyJudge  # noqa: E402
 from humdial_eval.tasks.empathy import EmpathyTask  # noqa: E402
 

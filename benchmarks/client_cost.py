@@ -36,11 +36,11 @@ from benchmarks.fullsize import build_distinct  # noqa: E402
 from benchmarks.judge_server import ServedJudge  # noqa: E402
 from benchmarks.judging_overhead import judging_phase, write_profile  # noqa: E402
 from benchmarks.machine import describe, load_average  # noqa: E402
-from humdial_eval.profiles import build_judges  # noqa: E402
-from humdial_eval.registry import task_class  # noqa: E402
-from humdial_eval.runner import run_judging  # noqa: E402
-from humdial_eval.store import JudgmentStore  # noqa: E402
-from humdial_eval.validate import open_inputs  # noqa: E402
+from humdial_eval.engine.profiles import build_judges  # noqa: E402
+from humdial_eval.engine.registry import task_class  # noqa: E402
+from humdial_eval.engine.runner import run_judging  # noqa: E402
+from humdial_eval.engine.store import JudgmentStore  # noqa: E402
+from humdial_eval.inputs.validation import open_inputs  # noqa: E402
 from humdial_eval.judges.llm.base import Reply  # noqa: E402
 from humdial_eval.judges.llm.openai_backend import OpenAITransport  # noqa: E402
 from tests.judges.llm.fake_server import Call, judge_like  # noqa: E402

@@ -22,7 +22,7 @@ SENTENCES = {"en": "Thank you for telling me.", "zh": "谢谢你告诉我。"}
 
 
 def main() -> None:
-    from humdial_eval.submission_writer import Response, SubmissionWriter
+    from humdial_eval.inputs.submission_writer import Response, SubmissionWriter
     from humdial_eval.reference_model.inference import read_testset
     from humdial_eval.reference_model.synthetic.voice import ASSISTANT, NumpyVoice
 

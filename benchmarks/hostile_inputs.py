@@ -86,8 +86,8 @@ def with_hostile_replies(submission: Path, target: Path, count: int) -> Path:
 
 
 def judge_seconds(repeats: int) -> dict[str, float]:
-    from humdial_eval import registry
-    from humdial_eval.items import ContextTurn, EvalItem
+    from humdial_eval.engine import registry
+    from humdial_eval.benchmark.items import ContextTurn, EvalItem
     from humdial_eval.judges.offline_rubric import OfflineRubricJudge
     from humdial_eval.judges.offline_rubric import text_features
     from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS, find_emotions

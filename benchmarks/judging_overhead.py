@@ -44,12 +44,12 @@ if str(REPO) not in sys.path:
 from benchmarks.fullsize import build_distinct  # noqa: E402
 from benchmarks.judge_server import ServedJudge  # noqa: E402
 from benchmarks.machine import describe, load_average  # noqa: E402
-from humdial_eval.language import language_mismatch  # noqa: E402
-from humdial_eval.profiles import build_judges  # noqa: E402
-from humdial_eval.registry import task_class  # noqa: E402
-from humdial_eval.runner import run_judging  # noqa: E402
-from humdial_eval.store import JudgmentStore  # noqa: E402
-from humdial_eval.validate import open_inputs  # noqa: E402
+from humdial_eval.benchmark.language import language_mismatch  # noqa: E402
+from humdial_eval.engine.profiles import build_judges  # noqa: E402
+from humdial_eval.engine.registry import task_class  # noqa: E402
+from humdial_eval.engine.runner import run_judging  # noqa: E402
+from humdial_eval.engine.store import JudgmentStore  # noqa: E402
+from humdial_eval.inputs.validation import open_inputs  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 GOAL_RATIO_AT_32 = 1.10

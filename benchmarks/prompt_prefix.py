@@ -37,10 +37,10 @@ if str(REPO) not in sys.path:
 
 from benchmarks.fullsize import build_distinct  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-from humdial_eval.items import EvalItem  # noqa: E402
-from humdial_eval.language import language_mismatch  # noqa: E402
-from humdial_eval.registry import task_class  # noqa: E402
-from humdial_eval.validate import open_inputs  # noqa: E402
+from humdial_eval.benchmark.items import EvalItem  # noqa: E402
+from humdial_eval.benchmark.language import language_mismatch  # noqa: E402
+from humdial_eval.engine.registry import task_class  # noqa: E402
+from humdial_eval.inputs.validation import open_inputs  # noqa: E402
 from humdial_eval.judges.llm.prompting import PromptLibrary  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"

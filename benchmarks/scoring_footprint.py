@@ -37,10 +37,10 @@ from benchmarks.fullsize import build_distinct  # noqa: E402
 from benchmarks.judge_server import ServedJudge  # noqa: E402
 from benchmarks.judging_overhead import timed_process, write_profile  # noqa: E402
 from benchmarks.machine import describe, load_average  # noqa: E402
-from humdial_eval.profiles import build_judges  # noqa: E402
-from humdial_eval.registry import task_class  # noqa: E402
-from humdial_eval.results import read_items  # noqa: E402
-from humdial_eval.scoring import BootstrapSettings, summarise  # noqa: E402
+from humdial_eval.engine.profiles import build_judges  # noqa: E402
+from humdial_eval.engine.registry import task_class  # noqa: E402
+from humdial_eval.benchmark.results import read_items  # noqa: E402
+from humdial_eval.outputs.scoring import BootstrapSettings, summarise  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 GOAL_RSS_MB = 500

@@ -1,10 +1,10 @@
 """humdial-eval: the evaluation engine for HumDial Track 1 (Emotional Intelligence).
 
 The engine knows no specific task or judge: those are plugins found through entry points
-(see :mod:`humdial_eval.registry`).
+(see :mod:`humdial_eval.engine.registry`).
 
 The public Python API (:mod:`humdial_eval.api`) is loaded on first use, so that ``import humdial_eval``
-stays cheap: ``humdial_eval.validate``, ``score``, ``generate``, ``load_items``, ``load_summary``.
+stays cheap: ``humdial_eval.inputs.validation``, ``score``, ``generate``, ``load_items``, ``load_summary``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def __getattr__(name: str) -> Any:
         # The name is also a submodule's; that module is callable and forwards to api.validate.
         import importlib
 
-        return importlib.import_module("humdial_eval.validate")
+        return importlib.import_module("humdial_eval.inputs.validation")
     if name in _API:
         from humdial_eval import api
 

@@ -22,9 +22,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.cli.errors import UserError
-from humdial_eval.issues import BySeverity, ValidationIssue
+from humdial_eval.inputs.issues import BySeverity, ValidationIssue
 
 if TYPE_CHECKING:
     import pandas
@@ -91,7 +91,7 @@ def validate(
     languages: Sequence[str] = layout.LANGUAGES, t3_turn_rule: str = "second_non_neutral",
 ) -> ValidationReport:
     """Check a submission (folder or .zip) against a test set, as ``humdial-eval validate`` does."""
-    from humdial_eval.validate import InputError, open_inputs
+    from humdial_eval.inputs.validation import InputError, open_inputs
 
     task_objects = _tasks(tasks, t3_turn_rule)
     try:
@@ -214,7 +214,7 @@ def _find(run_dir: Path, name: str) -> list[Path]:
 
 
 def _tasks(task_ids: Sequence[str], t3_turn_rule: str) -> list[Any]:
-    from humdial_eval import registry
+    from humdial_eval.engine import registry
 
     tasks = []
     for task_id in task_ids:

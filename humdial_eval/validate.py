@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from humdial_eval import layout
-from humdial_eval.archive import UnsafeArchiveError, extracted
-from humdial_eval.audio_check import check_content, check_wav
-from humdial_eval.protocol import reply_cap
-from humdial_eval.dialogue import Dialogue, DialogueFile, Submission, TestSet
-from humdial_eval.issues import IssueLog, Severity
-from humdial_eval.loading import MAX_JUDGED_CHARS, load_submission, load_testset
-from humdial_eval.task import Task
+from humdial_eval.inputs import layout
+from humdial_eval.inputs.archive import UnsafeArchiveError, extracted
+from humdial_eval.inputs.audio_check import check_content, check_wav
+from humdial_eval.benchmark.protocol import reply_cap
+from humdial_eval.benchmark.dialogue import Dialogue, DialogueFile, Submission, TestSet
+from humdial_eval.inputs.issues import IssueLog, Severity
+from humdial_eval.inputs.loading import MAX_JUDGED_CHARS, load_submission, load_testset
+from humdial_eval.benchmark.task import Task
 
 _RESPONSE_WAV = re.compile(r"(?P<dialogue>.+)_(?P<turn>[0-9]+)_response\.wav")
 
@@ -214,7 +214,7 @@ def _check_unexpected_audio(
 
 
 class _CallableModule(types.ModuleType):
-    """``humdial_eval.validate(submission, testset)`` is the public API function, yet this name is also
+    """``humdial_eval.inputs.validation(submission, testset)`` is the public API function, yet this name is also
     this module's; calling the module forwards to :func:`humdial_eval.api.validate`."""
 
     def __call__(self, *args: object, **kwargs: object) -> object:

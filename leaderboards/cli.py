@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.issues import IssueLog
-from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.outputs.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
 from humdial_eval.leaderboards.definition import load_definition, resolve_definition_dir
 from humdial_eval.leaderboards.entries import TeamEntry, read_scores_csv, team_name_problem

@@ -2,7 +2,7 @@
 
 The definition is data (``leaderboard.yaml`` in a folder, next to its ``scores.csv``) so that a board
 with other weights or another rounding rule is a new folder, not new code. Reading it never raises on
-bad content: every problem becomes a :class:`~humdial_eval.issues.ValidationIssue` naming the field.
+bad content: every problem becomes a :class:`~humdial_eval.inputs.issues.ValidationIssue` naming the field.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from humdial_eval.inputfiles import read_regular_text
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.inputfiles import read_regular_text
+from humdial_eval.inputs.issues import IssueLog
 
 DEFINITION_FILE = "leaderboard.yaml"
 SCHEMA = "humdial-eval/leaderboard/1"

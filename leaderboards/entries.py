@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from humdial_eval.inputfiles import InputFileError, read_regular_bytes
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.inputfiles import InputFileError, read_regular_bytes
+from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
 
 SCORES_HEADER = ["team", "language", "task", "dimension", "score"]

@@ -11,9 +11,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.inputfiles import InputFileError, read_regular_text
-from humdial_eval.issues import IssueLog
-from humdial_eval.jsonl import loads_strict, read_jsonl
+from humdial_eval.inputs.inputfiles import InputFileError, read_regular_text
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.jsonl import loads_strict, read_jsonl
 from humdial_eval.leaderboards.definition import LeaderboardDefinition
 from humdial_eval.leaderboards.entries import Cell, ItemScores, TeamEntry, parse_score, team_name_problem
 
@@ -143,7 +143,7 @@ def read_items(path: Path, definition: LeaderboardDefinition, issues: IssueLog,
     return ItemScores(source=path.parent.name, cells=cells)
 
 
-# A failed judgment that a rule scored the minimum counts in the summary's means (see humdial_eval.scoring).
+# A failed judgment that a rule scored the minimum counts in the summary's means (see humdial_eval.outputs.scoring).
 _SCORED_FAILURES = frozenset({"failed_scored_min", "submission_fault"})
 
 

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.cli.common import RANKED_TASKS, split_list
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.profiles import DEFAULT_PROFILE
+from humdial_eval.engine.profiles import DEFAULT_PROFILE
 
 
 def register_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +95,7 @@ def _score_folders(judges: list[str]) -> list[str]:
 
 
 def _generate(args: argparse.Namespace, out: Path) -> object | None:
-    from humdial_eval.profiles import ProfileError
+    from humdial_eval.engine.profiles import ProfileError
     from humdial_eval.models.generate import generate_submission
     from humdial_eval.models.journal import JournalError
     from humdial_eval.models.runner import GenerationError

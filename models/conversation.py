@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.dialogue import Turn
+from humdial_eval.benchmark.dialogue import Turn
 from humdial_eval.judges.llm.audio import AudioError, AudioPayload
 
 INPUT_MODES = ("audio", "text", "audio+text")

@@ -11,10 +11,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from humdial_eval import layout
-from humdial_eval.dialogue import TestSet
-from humdial_eval.loading import UnusableTestSet, load_testset_strictly
-from humdial_eval.profiles import ProfileError
+from humdial_eval.inputs import layout
+from humdial_eval.benchmark.dialogue import TestSet
+from humdial_eval.inputs.loading import UnusableTestSet, load_testset_strictly
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.models.journal import Journal
 from humdial_eval.models.profile import build_backend, load_model_profile
 from humdial_eval.models.runner import GenerationError, GenerationSummary, progress_bar, run_turn_model
@@ -80,7 +80,7 @@ def read_testset(path: Path, tasks: Sequence[str], languages: Sequence[str]) -> 
 def _whole_run(backend: object, gold: TestSet, root: Path, fresh: bool, limit: int | None,
                progress: bool) -> GenerationSummary:
     """A backend that answers the whole test set itself (the in-process reference model)."""
-    from humdial_eval.submission_writer import SubmissionExistsError
+    from humdial_eval.inputs.submission_writer import SubmissionExistsError
 
     dialogues = gold.in_order(limit)
     summary = GenerationSummary(root=root, dialogues=len(dialogues), turns=sum(len(d.turns) for d in dialogues))

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from humdial_eval.submission_writer import write_wav
+from humdial_eval.inputs.submission_writer import write_wav
 
 JOURNAL_NAME = "journal.jsonl"
 SCHEMA = "humdial-eval/generation-journal/1"

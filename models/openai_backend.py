@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from humdial_eval import registry
-from humdial_eval.dialogue import Dialogue
-from humdial_eval.profiles import ProfileError
+from humdial_eval.engine import registry
+from humdial_eval.benchmark.dialogue import Dialogue
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.judges.llm.audio import load_audio
 from humdial_eval.judges.llm.openai_backend import OpenAITransport, chat_arguments
 from humdial_eval.judges.llm.retry import Attempts, CallError, RetryPolicy, with_retries

@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.profiles import ProfileError, find_profile, read_profile
+from humdial_eval.engine.profiles import ProfileError, find_profile, read_profile
 
 BACKEND_GROUP = "humdial_eval.model_backends"
 PROFILE_DIR_GROUP = "humdial_eval.model_profile_dirs"

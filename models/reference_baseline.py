@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.dialogue import TestSet
-from humdial_eval.profiles import ProfileError
+from humdial_eval.benchmark.dialogue import TestSet
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.models.profile import ModelProfile, relative_file
 
 _FIELDS: dict[str, tuple[tuple[type, ...], str]] = {

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from humdial_eval.dialogue import Dialogue, TestSet
-from humdial_eval.submission_writer import Response, SubmissionWriter
+from humdial_eval.benchmark.dialogue import Dialogue, TestSet
+from humdial_eval.inputs.submission_writer import Response, SubmissionWriter
 from humdial_eval.judges.llm.retry import CallError
 from humdial_eval.models.conversation import PastReply
 from humdial_eval.models.journal import FAILED, OK, Journal, TurnRecord

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -118,7 +118,7 @@ def run_data(args: argparse.Namespace) -> int:
 
 
 def _writer(spec: str) -> Any:
-    from humdial_eval.profiles import ProfileError
+    from humdial_eval.engine.profiles import ProfileError
     from humdial_eval.reference_model.writer import ProfileWriter
 
     try:
@@ -157,7 +157,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_infer(args: argparse.Namespace) -> int:
-    from humdial_eval.submission_writer import SubmissionExistsError
+    from humdial_eval.inputs.submission_writer import SubmissionExistsError
     from humdial_eval.reference_model.inference import TestSetError, write_submission
 
     bundle, testset = _load_inputs(args)

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from humdial_eval.dialogue import TestSet
-from humdial_eval.emotions import EMOTIONS
+from humdial_eval.benchmark.dialogue import TestSet
+from humdial_eval.benchmark.emotions import EMOTIONS
 from humdial_eval.reference_model import attributes as attrs
 from humdial_eval.reference_model.arrays import ArrayStore
 from humdial_eval.reference_model.checkpoint import Bundle

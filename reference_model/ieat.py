@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from humdial_eval.dialogue import Dialogue, TestSet
+from humdial_eval.benchmark.dialogue import Dialogue, TestSet
 from humdial_eval.reference_model import attributes as attrs
 from humdial_eval.reference_model import phrasebook as pb
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from humdial_eval import layout
-from humdial_eval.dialogue import Dialogue, TestSet
-from humdial_eval.loading import UnusableTestSet, load_testset_strictly
-from humdial_eval.submission_writer import Response, SubmissionWriter
+from humdial_eval.inputs import layout
+from humdial_eval.benchmark.dialogue import Dialogue, TestSet
+from humdial_eval.inputs.loading import UnusableTestSet, load_testset_strictly
+from humdial_eval.inputs.submission_writer import Response, SubmissionWriter
 from humdial_eval.reference_model.arrays import ArrayStore
 from humdial_eval.reference_model.checkpoint import Bundle
 from humdial_eval.reference_model.decoding import Decoder, DecodingOptions

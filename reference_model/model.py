@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from humdial_eval.reference_model.config import Config, EncoderConfig, ModelConfig
-from humdial_eval.emotions import EMOTIONS
+from humdial_eval.benchmark.emotions import EMOTIONS
 from humdial_eval.reference_model.attributes import ATTRIBUTES
 
 

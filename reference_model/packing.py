@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from humdial_eval.emotions import EMOTIONS
+from humdial_eval.benchmark.emotions import EMOTIONS
 from humdial_eval.reference_model import tokenizer as tk
 from humdial_eval.reference_model.attributes import ATTRIBUTES
 from humdial_eval.reference_model.config import DataConfig

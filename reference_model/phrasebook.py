@@ -2,14 +2,14 @@
 
 Kept apart from the construction logic (:mod:`humdial_eval.reference_model.ieat`) so that adding a language or a
 phrasing is a data change. Every emotion word here must normalise back to its label through
-:func:`humdial_eval.emotions.normalise_emotion`, because thinking segments are parsed with it.
+:func:`humdial_eval.benchmark.emotions.normalise_emotion`, because thinking segments are parsed with it.
 """
 
 from __future__ import annotations
 
 import re
 
-from humdial_eval.emotions import UnknownEmotionError, normalise_emotion
+from humdial_eval.benchmark.emotions import UnknownEmotionError, normalise_emotion
 
 EMOTION_WORDS: dict[str, dict[str, str]] = {
     "en": {

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from humdial_eval import layout
-from humdial_eval.emotions import EMOTIONS
-from humdial_eval.issues import IssueLog
-from humdial_eval.loading import load_testset
+from humdial_eval.inputs import layout
+from humdial_eval.benchmark.emotions import EMOTIONS
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.loading import load_testset
 from humdial_eval.reference_model import phrasebook as pb
 from humdial_eval.reference_model.arrays import ArrayStore
 from humdial_eval.reference_model.config import Config, DataConfig

@@ -7,7 +7,7 @@ T1 trajectory summaries that name the right emotions.
   coverage. Without one, the coverage is the number of units spoken against the number the reply's
   length needs at the training data's speaking rate (:mod:`humdial_eval.reference_model.speech_budget`),
   capped at 1. A reply is *cut* when it needed more units than the config's cap allows. The harness's
-  own duration rule (:func:`humdial_eval.audio_check.plausible_duration`) is applied to every spoken
+  own duration rule (:func:`humdial_eval.inputs.audio_check.plausible_duration`) is applied to every spoken
   reply too: a reply it would flag is scored as no audio.
 - Trajectory: at the last turn of a T1 dialogue, the emotions the reply names, in order and with
   repeats merged, against the gold emotions of the earlier turns, merged the same way.
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from humdial_eval.audio_check import plausible_duration
+from humdial_eval.inputs.audio_check import plausible_duration
 from humdial_eval.reference_model import speech_budget
 from humdial_eval.reference_model.ieat import trajectory_path
 from humdial_eval.reference_model.phrasebook import parse_emotions

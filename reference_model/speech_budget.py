@@ -3,7 +3,7 @@
 A spoken reply must say the whole written reply. The speech head decides when to stop, but a model
 that stops early cuts the reply mid-sentence, and one that never stops rambles to the cap. So the
 decoder gives every reply a budget from its length: ``expected`` units is the reply's spoken length
-(:func:`humdial_eval.audio_check.spoken_length`: Han characters in Chinese, words in English, the same
+(:func:`humdial_eval.inputs.audio_check.spoken_length`: Han characters in Chinese, words in English, the same
 measure the harness's duration check uses) times the units per character or word measured on the
 training replies' speech targets (:func:`measure`, written as ``speech_rate.json`` beside the model).
 The end of speech is not allowed before ``MIN_SHARE`` of it and speech stops at ``MAX_SHARE`` of it
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.audio_check import spoken_length
+from humdial_eval.inputs.audio_check import spoken_length
 
 FILE = "speech_rate.json"
 MIN_SHARE = 0.8  # the end of speech is masked until this share of the expected units is spoken

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from humdial_eval.profiles import ProfileError, load_profiles
+from humdial_eval.engine.profiles import ProfileError, load_profiles
 
 
 class WriterError(RuntimeError):

@@ -36,8 +36,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Run from a checkout, where the package may not be installed into the environment.
 sys.path.insert(0, str(REPO))
 
-from humdial_eval import layout  # noqa: E402
-from humdial_eval.emotions import UnknownEmotionError, normalise_emotion  # noqa: E402
+from humdial_eval.inputs import layout  # noqa: E402
+from humdial_eval.benchmark.emotions import UnknownEmotionError, normalise_emotion  # noqa: E402
 
 DATA_FILES = tuple(REPO / "scripts" / f"example_dialogues.{language}.yaml" for language in layout.LANGUAGES)
 TASKS = ("T1", "T2", "T3")

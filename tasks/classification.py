@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from humdial_eval.emotions import EMOTIONS
+from humdial_eval.benchmark.emotions import EMOTIONS
 
 NONE = "none"
 

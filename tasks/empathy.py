@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from humdial_eval.dialogue import Dialogue, Turn
-from humdial_eval.emotions import is_neutral
-from humdial_eval.rubric import DENSE_1_TO_5, Dimension, Rubric
-from humdial_eval.task import Task
+from humdial_eval.benchmark.dialogue import Dialogue, Turn
+from humdial_eval.benchmark.emotions import is_neutral
+from humdial_eval.benchmark.rubric import DENSE_1_TO_5, Dimension, Rubric
+from humdial_eval.benchmark.task import Task
 
 RUBRIC = Rubric(
     (

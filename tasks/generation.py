@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from humdial_eval.dialogue import Dialogue
-from humdial_eval.emotions import UnknownEmotionError, normalise_emotion
-from humdial_eval.issues import IssueLog
-from humdial_eval.items import ContextTurn, EvalItem
-from humdial_eval.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, ItemResult
-from humdial_eval.rubric import Rubric
-from humdial_eval.task import MissingResponse, Task
+from humdial_eval.benchmark.dialogue import Dialogue
+from humdial_eval.benchmark.emotions import UnknownEmotionError, normalise_emotion
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.benchmark.items import ContextTurn, EvalItem
+from humdial_eval.benchmark.results import FLAG_LANGUAGE_RULE, FLAG_MISSING_RESPONSE, ItemResult
+from humdial_eval.benchmark.rubric import Rubric
+from humdial_eval.benchmark.task import MissingResponse, Task
 from humdial_eval.tasks.classification import classification_metrics
 
 TARGET_FIELD = "target_emotion"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from humdial_eval.rubric import SPARSE_1_3_5, Dimension, Rubric
-from humdial_eval.task import Task
+from humdial_eval.benchmark.rubric import SPARSE_1_3_5, Dimension, Rubric
+from humdial_eval.benchmark.task import Task
 
 RUBRIC = Rubric(
     (

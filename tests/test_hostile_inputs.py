@@ -101,7 +101,7 @@ def test_symlink_out_of_the_submission_is_refused(tmp_path: Path, capsys: pytest
 
 
 def test_gigantic_line_is_reported_not_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import humdial_eval.loading as loading
+    import humdial_eval.inputs.loading as loading
 
     monkeypatch.setattr(loading, "MAX_LINE_BYTES", 64 * 1024)
     submission = copy_base(tmp_path)
@@ -189,8 +189,8 @@ def test_a_folder_named_like_a_jsonl_file_in_the_test_set(tmp_path: Path) -> Non
 def test_special_file_as_profile_ratings_or_run_items(tmp_path: Path, kind: str) -> None:
     from humdial_eval.agreement.runs import read_run as read_agreement_run
     from humdial_eval.human.ratings import read_csv_text
-    from humdial_eval.issues import IssueLog
-    from humdial_eval.profiles import ProfileError, load_profiles
+    from humdial_eval.inputs.issues import IssueLog
+    from humdial_eval.engine.profiles import ProfileError, load_profiles
     from humdial_eval import leaderboards
     from humdial_eval.leaderboards.definition import load_definition
     from humdial_eval.leaderboards.runs import read_items
@@ -243,8 +243,8 @@ def test_the_judge_cap_holds_for_items_not_built_by_the_loader(monkeypatch: pyte
     import asyncio
 
     import humdial_eval.judges.offline_rubric.dimensions as dimensions
-    from humdial_eval import registry
-    from humdial_eval.items import EvalItem
+    from humdial_eval.engine import registry
+    from humdial_eval.benchmark.items import EvalItem
     from humdial_eval.judges.offline_rubric import OfflineRubricJudge
     from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 
@@ -266,7 +266,7 @@ def test_sigterm_and_sighup_remove_the_extraction_folder(tmp_path: Path) -> None
         "from pathlib import Path\n"
         # a suite started under nohup hands SIGHUP down ignored, and an ignored signal is kept ignored
         "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
-        "from humdial_eval.archive import extracted\n"
+        "from humdial_eval.inputs.archive import extracted\n"
         f"tempfile.tempdir = {str(tmp_path)!r}\n"
         f"with extracted(Path({str(archive)!r})) as folder:\n"
         "    print(folder, flush=True)\n"
@@ -286,7 +286,7 @@ def test_sigterm_and_sighup_remove_the_extraction_folder(tmp_path: Path) -> None
 def test_a_later_run_removes_folders_of_dead_runs_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from humdial_eval import archive
+    from humdial_eval.inputs import archive
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

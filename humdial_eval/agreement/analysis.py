@@ -28,7 +28,7 @@ from humdial_eval.agreement.scales import ScaleInfo, resolve_scales, rubric_dime
 from humdial_eval.agreement.sources import Source, human_source, judge_sources
 from humdial_eval.agreement.systems import SystemRecord, system_agreement
 from humdial_eval.human.ratings import HumanRating
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.issues import IssueLog
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from humdial_eval.issues import IssueLog
-from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.outputs.output_dir import OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
 
 if TYPE_CHECKING:

@@ -12,16 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.agreement.estimate import Estimate
 from humdial_eval.agreement.pairing import ALL, Group, in_group
 from humdial_eval.agreement.pairwise import PairedScores, estimate, spearman_rho
 from humdial_eval.agreement.runs import RunFolder, opened_submission
 from humdial_eval.agreement.scales import ScaleInfo, nearest_on_scale
 from humdial_eval.agreement.sources import ItemKey, Source
-from humdial_eval.archive import UnsafeArchiveError
-from humdial_eval.issues import IssueLog
-from humdial_eval.loading import load_submission
+from humdial_eval.inputs.archive import UnsafeArchiveError
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.loading import load_submission
 
 LENGTH_UNITS = {"en": "words", "zh": "characters"}
 

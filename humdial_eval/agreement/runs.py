@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.archive import extracted
-from humdial_eval.issues import IssueLog
-from humdial_eval.inputfiles import read_regular_text
-from humdial_eval.jsonl import loads_strict, read_jsonl
+from humdial_eval.inputs.archive import extracted
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.inputfiles import read_regular_text
+from humdial_eval.inputs.jsonl import loads_strict, read_jsonl
 
 ITEMS_FILE = "items.jsonl"
 SUMMARY_FILE = "summary.json"

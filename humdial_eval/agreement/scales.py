@@ -15,8 +15,8 @@ from functools import reduce
 from importlib.metadata import entry_points
 from typing import Any
 
-from humdial_eval import registry
-from humdial_eval.rubric import Dimension, Scale
+from humdial_eval.engine import registry
+from humdial_eval.benchmark.rubric import Dimension, Scale
 
 
 @dataclass(frozen=True)

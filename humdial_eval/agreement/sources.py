@@ -13,7 +13,7 @@ from pathlib import Path
 
 from humdial_eval.agreement.runs import RunFolder
 from humdial_eval.human.ratings import HumanRating
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.issues import IssueLog
 
 
 @dataclass(frozen=True, order=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from humdial_eval.cli.errors import EXIT_OK, UserError
 from humdial_eval.cli.score_cmd import default_cache_path
-from humdial_eval.store import JudgmentStore, StoreError
+from humdial_eval.engine.store import JudgmentStore, StoreError
 from humdial_eval.terminal import json_line, printable
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from humdial_eval import layout, registry
+from humdial_eval.engine import registry
+
+from humdial_eval.inputs import layout
 from humdial_eval.cli.errors import UserError
-from humdial_eval.task import Task
+from humdial_eval.benchmark.task import Task
 
 RANKED_TASKS = ("T1", "T2", "T3")
 

@@ -11,9 +11,11 @@ import os
 import sys
 from collections.abc import Collection, Sequence
 
-from humdial_eval import __version__, registry
+from humdial_eval import __version__
 
 # Defined in their own module: run as ``python -m humdial_eval.cli.main`` this file is ``__main__``, and a
+
+from humdial_eval.engine import registry
 # UserError class defined here would be a different class from the one the commands import and raise.
 # Re-exported here for command plugins written against this module.
 from humdial_eval.cli.errors import ERROR_LIMIT, EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UserError
@@ -28,7 +30,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     Every command is a ``humdial_eval.commands`` entry point. Loading one imports what that command
     needs (numpy, scipy, the judges...), so only the command being run (or whose ``--help`` is asked)
     is loaded; the others are listed with a help line read from their source (see
-    :func:`humdial_eval.registry.command_help`). Without ``argv`` every command is loaded: the
+    :func:`humdial_eval.engine.registry.command_help`). Without ``argv`` every command is loaded: the
     complete parser, for tools that want all of it.
     """
     parser = argparse.ArgumentParser(

@@ -12,18 +12,18 @@ from rich.console import Console
 
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
 from humdial_eval.cli.errors import EXIT_INCOMPLETE, EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.credentials import redact
-from humdial_eval.profiles import DEFAULT_PROFILE, ProfileError, build_judges
-from humdial_eval.protocol import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
-from humdial_eval.registry import PluginError
-from humdial_eval.report import print_table, write_outputs
-from humdial_eval.injection import FLAG_INJECTION
-from humdial_eval.output_dir import OutputError, check_output_folder, staged_output
-from humdial_eval.runner import ON_FAILURE, run_judging
-from humdial_eval.scoring import REPEAT_AGGREGATES, BootstrapSettings, memo_for, summarise
-from humdial_eval.store import JudgmentStore, StoreError
+from humdial_eval.engine.credentials import redact
+from humdial_eval.engine.profiles import DEFAULT_PROFILE, ProfileError, build_judges
+from humdial_eval.benchmark.protocol import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
+from humdial_eval.engine.registry import PluginError
+from humdial_eval.outputs.report import print_table, write_outputs
+from humdial_eval.benchmark.injection import FLAG_INJECTION
+from humdial_eval.outputs.output_dir import OutputError, check_output_folder, staged_output
+from humdial_eval.engine.runner import ON_FAILURE, run_judging
+from humdial_eval.outputs.scoring import REPEAT_AGGREGATES, BootstrapSettings, memo_for, summarise
+from humdial_eval.engine.store import JudgmentStore, StoreError
 from humdial_eval.terminal import json_line, printable
-from humdial_eval.validate import InputError, open_inputs
+from humdial_eval.inputs.validation import InputError, open_inputs
 
 SCHEMA = "humdial-eval/summary/1"
 

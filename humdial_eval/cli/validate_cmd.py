@@ -8,7 +8,7 @@ import sys
 from humdial_eval.cli.common import add_input_arguments, languages, make_tasks
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.terminal import json_line
-from humdial_eval.validate import InputError, open_inputs
+from humdial_eval.inputs.validation import InputError, open_inputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

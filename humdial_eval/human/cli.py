@@ -10,8 +10,8 @@ from pathlib import Path
 from humdial_eval.human.export import KEY_FILE, SHEET_FOLDER, export_sheets
 from humdial_eval.human.importer import import_ratings, read_key
 from humdial_eval.human.ratings import write_ratings_csv
-from humdial_eval.issues import IssueLog
-from humdial_eval.output_dir import Discard, OutputError, check_output_folder, staged_output
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.outputs.output_dir import Discard, OutputError, check_output_folder, staged_output
 from humdial_eval.terminal import printable
 
 MAX_SHOWN_ISSUES = 50

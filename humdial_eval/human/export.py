@@ -21,13 +21,13 @@ from markupsafe import Markup
 
 from humdial_eval.agreement.scales import task_plugins
 from humdial_eval.agreement.runs import JudgmentRow, RunFolder, opened_submission, read_run
-from humdial_eval.archive import UnsafeArchiveError
-from humdial_eval.dialogue import Submission, TestSet
-from humdial_eval.issues import IssueLog
-from humdial_eval.items import EvalItem
-from humdial_eval.loading import load_submission, load_testset
-from humdial_eval.rubric import Dimension
-from humdial_eval.task import MissingResponse, Task
+from humdial_eval.inputs.archive import UnsafeArchiveError
+from humdial_eval.benchmark.dialogue import Submission, TestSet
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.inputs.loading import load_submission, load_testset
+from humdial_eval.benchmark.rubric import Dimension
+from humdial_eval.benchmark.task import MissingResponse, Task
 from humdial_eval.terminal import printable_block
 
 KEY_SCHEMA = "humdial-eval/human-export/1"

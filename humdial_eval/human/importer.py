@@ -27,9 +27,9 @@ from humdial_eval.human.ratings import (
     read_csv_text,
     rubric_scale_lookup,
 )
-from humdial_eval.inputfiles import read_regular_text
-from humdial_eval.issues import IssueLog
-from humdial_eval.rubric import Scale
+from humdial_eval.inputs.inputfiles import read_regular_text
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.benchmark.rubric import Scale
 
 
 MAX_KEY_BYTES = 64 * 1024 * 1024

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.agreement.scales import rubric_dimensions
-from humdial_eval.inputfiles import InputFileError, read_regular_bytes
-from humdial_eval.issues import IssueLog
-from humdial_eval.rubric import Scale
+from humdial_eval.inputs.inputfiles import InputFileError, read_regular_bytes
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.benchmark.rubric import Scale
 
 REQUIRED_COLUMNS = ("language", "task", "dialogue_id", "dimension", "rater", "score")
 OPTIONAL_COLUMNS = ("system", "turn_id")

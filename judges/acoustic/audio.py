@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from humdial_eval.audio_check import MAX_AUDIO_BYTES, MAX_AUDIO_SECONDS, MIN_SAMPLE_RATE
-from humdial_eval.inputfiles import open_regular
+from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES, MAX_AUDIO_SECONDS, MIN_SAMPLE_RATE
+from humdial_eval.inputs.inputfiles import open_regular
 
 SAMPLE_RATE = 16_000
 

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from humdial_eval.audio_check import MAX_AUDIO_SECONDS
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judge, Judgment, file_sha256, item_fingerprint
-from humdial_eval.profiles import ProfileError
-from humdial_eval.task import Task
+from humdial_eval.inputs.audio_check import MAX_AUDIO_SECONDS
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judge, Judgment, file_sha256, item_fingerprint
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.acoustic.pool import AnalyserSpec, BatchPool, Job, Outcome
 
 VERSION = "1"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import ProfileError
-from humdial_eval.task import Task
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.acoustic.base import AcousticJudge, model_fingerprint, resolve_model
 from humdial_eval.judges.acoustic.pool import Outcome
 from humdial_eval.judges.acoustic.transcription import AsrSpec, error_rate

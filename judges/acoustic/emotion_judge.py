@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from humdial_eval.emotions import EMOTIONS
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import ProfileError
-from humdial_eval.task import Task
+from humdial_eval.benchmark.emotions import EMOTIONS
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.acoustic.base import AcousticJudge, _boolean, model_fingerprint, resolve_model
 from humdial_eval.judges.acoustic.emotion2vec import Emotion2vecSpec
 from humdial_eval.judges.acoustic.emotion_map import EmotionDistribution, EmpathyTargets, TargetsError, congruence_score

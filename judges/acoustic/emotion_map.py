@@ -3,7 +3,7 @@
 emotion2vec / emotion2vec_plus classify 9 ways: angry, disgusted, fearful, happy, neutral, other, sad,
 surprised, unknown (labels arrive bilingual, e.g. ``生气/angry``). Seven of them are the benchmark's
 emotions under another spelling (angry -> anger, disgusted -> disgust, fearful -> fear, happy, neutral,
-sad, surprised -> surprise), resolved through :func:`humdial_eval.emotions.normalise_emotion`; ``other``
+sad, surprised -> surprise), resolved through :func:`humdial_eval.benchmark.emotions.normalise_emotion`; ``other``
 and ``unknown`` have no counterpart. Their probability is reported as ``unmapped_prob`` and the seven
 mapped probabilities are renormalised to sum to one, so a distribution over the benchmark's labels is
 always a distribution.
@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from humdial_eval.emotions import EMOTIONS, UnknownEmotionError, normalise_emotion
+from humdial_eval.benchmark.emotions import EMOTIONS, UnknownEmotionError, normalise_emotion
 
 
 def benchmark_label(model_label: str) -> str | None:

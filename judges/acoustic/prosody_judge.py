@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import ProfileError
-from humdial_eval.task import Task
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.acoustic.audio import AudioError, load_audio
 from humdial_eval.judges.acoustic.base import AcousticJudge
 from humdial_eval.judges.acoustic.pool import Job, Outcome

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from humdial_eval.audio_check import MAX_AUDIO_BYTES
-from humdial_eval.inputfiles import read_regular_bytes
+from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.inputs.inputfiles import read_regular_bytes
 
 SENT_AS_INPUT_AUDIO = "input_audio content part (WAV, base64, the submitted bytes unchanged)"
 NOT_SENT_TEXT_ONLY = "not sent: this judge is text-only (profile audio: false or a text-only backend)"

@@ -19,13 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from humdial_eval import file_digest
-from humdial_eval.audio_check import MAX_AUDIO_BYTES
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judge, Judgment, item_fingerprint
-from humdial_eval.profiles import ProfileError
-from humdial_eval.rubric import Dimension
-from humdial_eval.task import Task
+from humdial_eval.inputs import file_digest
+from humdial_eval.inputs.audio_check import MAX_AUDIO_BYTES
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judge, Judgment, item_fingerprint
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.benchmark.rubric import Dimension
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.llm import audio as audio_mod
 from humdial_eval.judges.llm.audio import AudioError, AudioPayload
 from humdial_eval.judges.llm.parsing import ParseError, parse_answer, parse_official

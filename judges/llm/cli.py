@@ -6,8 +6,8 @@ import argparse
 import asyncio
 
 from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
-from humdial_eval.profiles import ProfileError, build_judges
-from humdial_eval.registry import PluginError
+from humdial_eval.engine.profiles import ProfileError, build_judges
+from humdial_eval.engine.registry import PluginError
 from humdial_eval.terminal import json_line, printable
 from humdial_eval.judges.llm.base import LLMJudge
 from humdial_eval.judges.llm.probe import ProbeReport, probe

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from humdial_eval.profiles import ProfileError
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.judges.llm.audio import AudioPayload
 from humdial_eval.judges.llm.base import LLMJudge, Reply, Transport
 from humdial_eval.judges.llm.sdk_transport import SdkTransport

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from humdial_eval.rubric import Rubric
+from humdial_eval.benchmark.rubric import Rubric
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)(```|$)", re.DOTALL)
@@ -196,7 +196,7 @@ class OfficialAnswer:
 def parse_official(text: str | None, rubric: Rubric, wanted: Sequence[str], rule: Any) -> OfficialAnswer:
     """The scores the published script for this task would record, or ParseError where it drops the item.
 
-    ``rule`` is a :class:`humdial_eval.protocol.OfficialAnswerRule` (which script's variant)."""
+    ``rule`` is a :class:`humdial_eval.benchmark.protocol.OfficialAnswerRule` (which script's variant)."""
     body = (text or "").strip()
     if "```json" in body:
         start = body.find("```json") + len("```json")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
-from humdial_eval import registry
-from humdial_eval.task import Task
+from humdial_eval.engine import registry
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.llm.audio import tone
 from humdial_eval.judges.llm.base import LLMJudge, Reply
 from humdial_eval.judges.llm.parsing import ParseError, parse_answer

@@ -26,7 +26,7 @@ from typing import Any
 
 import jinja2
 
-from humdial_eval.json_memo import JsonMemo
+from humdial_eval.engine.json_memo import JsonMemo
 
 SCHEMA = "humdial-eval/prompt-hashes/1"
 MAX_ENTRIES = 100_000  # about 13 MB of JSON; a full-size run adds 826

@@ -25,13 +25,13 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from humdial_eval import registry
-from humdial_eval.inputfiles import read_regular_text
-from humdial_eval.items import EvalItem
-from humdial_eval.profiles import ProfileError
-from humdial_eval.rubric import Dimension, Scale
-from humdial_eval.template_cache import compile_template
-from humdial_eval.task import Task
+from humdial_eval.engine import registry
+from humdial_eval.inputs.inputfiles import read_regular_text
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.benchmark.rubric import Dimension, Scale
+from humdial_eval.outputs.template_cache import compile_template
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.llm.prompt_memo import PromptMemo
 from humdial_eval.judges.llm.samples import sample_item
 

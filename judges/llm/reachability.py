@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
-from humdial_eval.credentials import redact_text
+from humdial_eval.engine.credentials import redact_text
 
 # Two refusals in a row: one stray refusal (a replica restarting behind a load balancer) is retried.
 REFUSALS_BEFORE_DOWN = 2

@@ -3,7 +3,7 @@ probe sends them. They are ours, written for this purpose, and contain nothing f
 
 from __future__ import annotations
 
-from humdial_eval.items import ContextTurn, EvalItem
+from humdial_eval.benchmark.items import ContextTurn, EvalItem
 
 _CONTEXT = (
     ContextTurn(1, "I finally finished the marathon I trained a year for!", "happy", "Congratulations, what an achievement!"),

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from humdial_eval.credentials import find_secret, redact_text
-from humdial_eval.profiles import ProfileError
+from humdial_eval.engine.credentials import find_secret, redact_text
+from humdial_eval.engine.profiles import ProfileError
 
 DEFAULT_PROMPT_VERSION = "humdial-v2"  # humdial-v1 stays selectable (profiles: prompt_version)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -8,9 +8,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judge, Judgment
-from humdial_eval.task import Task
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judge, Judgment
+from humdial_eval.benchmark.task import Task
 from humdial_eval.judges.offline_rubric.dimensions import SCORERS
 from humdial_eval.judges.offline_rubric.text_features import MAX_ANALYSED_CHARS
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from humdial_eval.items import EvalItem
+from humdial_eval.benchmark.items import EvalItem
 from humdial_eval.judges.offline_rubric import lexicon as lx
 from humdial_eval.judges.offline_rubric.text_features import (
     collapse,

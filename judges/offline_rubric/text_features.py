@@ -9,7 +9,7 @@ from functools import lru_cache
 from humdial_eval.judges.offline_rubric.lexicon import EMOTION_WORDS, NEGATIONS, STOP_CHARS_ZH, STOPWORDS_EN
 
 # The offline judge reads at most this many characters of a reply (about 700 English words, minutes of
-# speech; a spoken reply is far shorter). Every judge gets at most humdial_eval.loading.MAX_JUDGED_CHARS.
+# speech; a spoken reply is far shorter). Every judge gets at most humdial_eval.inputs.loading.MAX_JUDGED_CHARS.
 MAX_ANALYSED_CHARS = 4_000
 
 _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from humdial_eval import layout
+from humdial_eval.inputs import layout
 from humdial_eval.reference_model.synthetic.scripts import draw_dialogue
 from humdial_eval.reference_model.synthetic.voice import SAMPLE_RATE, Speaker, Style, Voice
 

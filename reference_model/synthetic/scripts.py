@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from humdial_eval.emotions import EMOTIONS
+from humdial_eval.benchmark.emotions import EMOTIONS
 
 EVENTS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {

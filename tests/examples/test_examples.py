@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from humdial_eval import layout
-from humdial_eval.emotions import EMOTIONS, is_neutral, normalise_emotion
-from humdial_eval.issues import IssueLog
-from humdial_eval.loading import load_submission, load_testset
+from humdial_eval.inputs import layout
+from humdial_eval.benchmark.emotions import EMOTIONS, is_neutral, normalise_emotion
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.loading import load_submission, load_testset
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TESTSET = EXAMPLES / "testset" / layout.TESTSET_FOLDER

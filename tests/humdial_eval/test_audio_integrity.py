@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from humdial_eval.audio_check import check_content, plausible_duration
+from humdial_eval.inputs.audio_check import check_content, plausible_duration
 
 RATE = 16000
 TEXT_EN = "I am so sorry to hear that, it must be really hard for you right now."  # 15 words

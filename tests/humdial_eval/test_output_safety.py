@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from humdial_eval.cli.main import main
-from humdial_eval.output_dir import MARKER
+from humdial_eval.outputs.output_dir import MARKER
 from humdial_eval.terminal import has_unsafe, json_line, printable
 from tests.conftest import Dataset
 
@@ -175,7 +175,7 @@ def test_a_store_in_a_read_only_folder_is_one_clear_line(dataset: Dataset, tmp_p
 def test_a_store_that_breaks_mid_run_is_one_clear_line(dataset: Dataset, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from humdial_eval.store import JudgmentStore
+    from humdial_eval.engine.store import JudgmentStore
 
     def broken(self: JudgmentStore, key: str) -> str:
         raise sqlite3.OperationalError("database or disk is full")
@@ -319,7 +319,7 @@ def test_unreadable_audio_messages_do_not_leak_the_extraction_folder(dataset: Da
 
 
 def test_issue_messages_name_files_relative_to_the_submission(tmp_path: Path) -> None:
-    from humdial_eval.issues import IssueLog
+    from humdial_eval.inputs.issues import IssueLog
 
     root = tmp_path / "humdial-submission-x" / "HD-Track1"
     log = IssueLog(root=root)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.leaderboards.definition import load_definition, resolve_definition_dir
 from humdial_eval.leaderboards.entries import read_scores_csv
 from tests.leaderboards.helpers import toy_rows, write_definition

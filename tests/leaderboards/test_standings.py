@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.leaderboards.definition import load_definition
 from humdial_eval.leaderboards.entries import read_scores_csv
 from humdial_eval.leaderboards.standings import Leaderboard, build_leaderboard

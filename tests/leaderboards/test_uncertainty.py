@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.issues import IssueLog
 from humdial_eval.leaderboards.definition import load_definition
 from humdial_eval.leaderboards.entries import TeamEntry, read_scores_csv
 from humdial_eval.leaderboards.runs import read_run

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from humdial_eval.cli.main import main
-from humdial_eval.profiles import ProfileError
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.models.openai_backend import OpenAIModel
 from humdial_eval.models.profile import build_backend, load_model_profile, profile_dirs
 from tests.models.audio_server import AudioModelServer

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from humdial_eval.dialogue import Dialogue, Turn
+from humdial_eval.benchmark.dialogue import Dialogue, Turn
 from humdial_eval.reference_model.completers import openai_compatible
 from humdial_eval.reference_model.ieat import LLMCauseWriter
 

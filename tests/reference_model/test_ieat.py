@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from humdial_eval.dialogue import Dialogue, DialogueFile, TestSet, Turn
-from humdial_eval.emotions import EMOTIONS, normalise_emotion
+from humdial_eval.benchmark.dialogue import Dialogue, DialogueFile, TestSet, Turn
+from humdial_eval.benchmark.emotions import EMOTIONS, normalise_emotion
 from humdial_eval.reference_model import phrasebook as pb
 from humdial_eval.reference_model.ieat import LLMCauseWriter, TemplateCauseWriter, build_ieat, cause_prompt, main_clause
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import soundfile
 
 from humdial_eval.cli.main import main
-from humdial_eval.issues import IssueLog
-from humdial_eval.loading import load_submission, load_testset
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.loading import load_submission, load_testset
 from humdial_eval.reference_model.checkpoint import load_bundle
 from humdial_eval.reference_model.decoding import DecodingOptions
 from humdial_eval.reference_model.evaluation import evaluate
@@ -72,7 +72,7 @@ def test_heads_accuracy_reads_each_class_index_in_its_own_value_list() -> None:
     heard = [[2, 0, 0, 0, 1, 0], [2, 2, 0, 0, 0, 0]]
     gold_attrs = [{"speaking_rate": "slow", "gender": "male"}, {"speaking_rate": "slow", "gender": "male"}]
     report = heads_accuracy(["sad", "happy"], gold_attrs, heard)
-    assert report["emotion"]["accuracy"] == 0.5  # class 2 of humdial_eval.emotions.EMOTIONS is sad
+    assert report["emotion"]["accuracy"] == 0.5  # class 2 of humdial_eval.benchmark.emotions.EMOTIONS is sad
     assert report["speaking_rate"] == {"accuracy": 0.5, "chance": 1.0, "n": 2}
     assert report["gender"]["accuracy"] == 0.5 and "energy" not in report
 
@@ -173,7 +173,7 @@ def test_evaluate_measures_coverage_by_asr_when_a_transcriber_is_given(trained: 
 
 
 def test_the_t1_summary_names_what_the_thinking_heard() -> None:
-    from humdial_eval.dialogue import Dialogue, Turn
+    from humdial_eval.benchmark.dialogue import Dialogue, Turn
     from humdial_eval.reference_model.inference import _heard_trajectory
     from humdial_eval.reference_model.packing import TurnView
 

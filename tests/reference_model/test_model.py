@@ -49,7 +49,7 @@ def test_every_loss_is_finite_and_reaches_the_modules_it_trains(tiny_config, pre
 def test_the_attribute_heads_hear_the_current_turn_and_train_the_listening_modules(
     tiny_config, prepared_folder: Path
 ) -> None:
-    from humdial_eval.emotions import EMOTIONS
+    from humdial_eval.benchmark.emotions import EMOTIONS
     from humdial_eval.reference_model.attributes import ATTRIBUTES
     from humdial_eval.reference_model.packing import HEARD
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from humdial_eval.issues import IssueLog
-from humdial_eval.loading import load_testset
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.inputs.loading import load_testset
 from humdial_eval.reference_model.synthetic.generate import generate_dataset
 from humdial_eval.reference_model.synthetic.scripts import draw_dialogue
 from humdial_eval.reference_model.synthetic.voice import ASSISTANT, EspeakVoice, NumpyVoice, Speaker, syllabify

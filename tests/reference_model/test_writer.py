@@ -40,8 +40,8 @@ def test_written_causes_and_replies_land_on_their_turns_and_reach_the_thinking(t
     assert "cause" not in (tmp_path / "d/test/en/HD-Track1-T3.jsonl").read_text()  # held-out turns are not written
     assert server.calls[0].body["model"] == "writer-model"
 
-    from humdial_eval.issues import IssueLog
-    from humdial_eval.loading import load_testset
+    from humdial_eval.inputs.issues import IssueLog
+    from humdial_eval.inputs.loading import load_testset
     from humdial_eval.reference_model.ieat import TemplateCauseWriter, build_ieat
 
     testset = load_testset(tmp_path / "d/train", IssueLog(root=tmp_path / "d/train"), tasks=["T3"])

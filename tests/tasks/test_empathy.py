@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from humdial_eval.dialogue import Dialogue, Turn
+from humdial_eval.benchmark.dialogue import Dialogue, Turn
 from humdial_eval.tasks.empathy import EmpathyTask, last_non_neutral, second_non_neutral
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from humdial_eval.dialogue import Dialogue, Turn
-from humdial_eval.protocol import HUMDIAL, OFFICIAL
-from humdial_eval.task import MissingResponse, Skipped
+from humdial_eval.benchmark.dialogue import Dialogue, Turn
+from humdial_eval.benchmark.protocol import HUMDIAL, OFFICIAL
+from humdial_eval.benchmark.task import MissingResponse, Skipped
 from humdial_eval.tasks.empathy import EmpathyTask
 from humdial_eval.tasks.reasoning import ReasoningTask
 from humdial_eval.tasks.trajectory import TrajectoryTask

@@ -6,7 +6,7 @@ import numpy as np
 
 from humdial_eval.agreement.pairwise import PairedScores
 from humdial_eval.agreement.scales import nearest_on_scale
-from humdial_eval.rubric import Scale
+from humdial_eval.benchmark.rubric import Scale
 
 
 def make_pair(a: list[float], b: list[float], scale: tuple[int, ...] = (1, 3, 5), cluster: list[int] | None = None) -> PairedScores:

@@ -9,8 +9,8 @@ from humdial_eval.agreement.runs import read_run
 from humdial_eval.agreement.scales import infer_scale, nearest_on_scale, resolve_scales
 from humdial_eval.agreement.sources import human_source, judge_sources, source_label
 from humdial_eval.human.ratings import HumanRating
-from humdial_eval.issues import IssueLog
-from humdial_eval.rubric import Scale
+from humdial_eval.inputs.issues import IssueLog
+from humdial_eval.benchmark.rubric import Scale
 from tests.humdial_eval.agreement.runfolders import judgment, t1_rows, write_run
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from humdial_eval.cli.main import main
-from humdial_eval.judgment import Judgment
-from humdial_eval.store import JudgmentStore
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.store import JudgmentStore
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from humdial_eval import registry
+from humdial_eval.engine import registry
 from humdial_eval.cli.main import main, requested_command
 
 REPO = Path(__file__).resolve().parents[3]
-HEAVY = ("numpy", "scipy", "jinja2", "rich", "humdial_eval.cli.score_cmd", "humdial_eval.validate",
+HEAVY = ("numpy", "scipy", "jinja2", "rich", "humdial_eval.cli.score_cmd", "humdial_eval.inputs.validation",
          "humdial_eval.leaderboards.cli", "humdial_eval.judges.llm", "humdial_eval.reference_model.cli", "humdial_eval.agreement.cli")
 
 
@@ -37,7 +37,7 @@ def test_a_command_imports_what_it_needs_and_no_other_command() -> None:
     code = ("from humdial_eval.cli.main import build_parser\n"
             "build_parser(['validate', 'x', '--testset', 'y']).parse_args(['validate', 'x', '--testset', 'y'])")
     loaded = imported_after(code)
-    assert "humdial_eval.validate" in loaded
+    assert "humdial_eval.inputs.validation" in loaded
     assert not loaded & {"humdial_eval.cli.score_cmd", "humdial_eval.leaderboards.cli", "humdial_eval.judges.llm", "scipy", "humdial_eval.reference_model.cli"}
 
 

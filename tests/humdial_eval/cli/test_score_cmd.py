@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from humdial_eval.cli.main import main
-from humdial_eval.results import read_items
-from humdial_eval.store import JudgmentStore
+from humdial_eval.benchmark.results import read_items
+from humdial_eval.engine.store import JudgmentStore
 from tests.conftest import Dataset
 
 REPO = Path(__file__).resolve().parents[3]

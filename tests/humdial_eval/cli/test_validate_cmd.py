@@ -116,7 +116,7 @@ def test_stereo_and_odd_rate_are_warnings(dataset: Dataset, capsys: pytest.Captu
 
 
 def test_absurdly_long_audio_is_refused(dataset: Dataset, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import humdial_eval.audio_check as audio_check
+    import humdial_eval.inputs.audio_check as audio_check
 
     monkeypatch.setattr(audio_check, "MAX_AUDIO_SECONDS", 0.25)
     code, issues = validate(dataset, capsys)
@@ -124,7 +124,7 @@ def test_absurdly_long_audio_is_refused(dataset: Dataset, capsys: pytest.Capture
 
 
 def test_absurd_audio_size_is_refused(dataset: Dataset, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import humdial_eval.audio_check as audio_check
+    import humdial_eval.inputs.audio_check as audio_check
 
     monkeypatch.setattr(audio_check, "MAX_AUDIO_BYTES", 1000)
     code, issues = validate(dataset, capsys)
@@ -132,7 +132,7 @@ def test_absurd_audio_size_is_refused(dataset: Dataset, capsys: pytest.CaptureFi
 
 
 def test_absurd_jsonl_size_is_refused(dataset: Dataset, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import humdial_eval.loading as loading
+    import humdial_eval.inputs.loading as loading
 
     limit = max(p.stat().st_size for p in dataset.testset.rglob("*.jsonl"))
     monkeypatch.setattr(loading, "MAX_JSONL_BYTES", limit)
@@ -218,7 +218,7 @@ def test_a_broken_command_plugin_does_not_disable_the_others(
 ) -> None:
     from importlib.metadata import EntryPoint
 
-    from humdial_eval import registry
+    from humdial_eval.engine import registry
 
     real = registry.command_registrars()
     broken = EntryPoint(name="broken", value="no_such_module_xyz:register", group=registry.COMMAND_GROUP)

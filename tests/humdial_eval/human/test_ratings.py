@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from humdial_eval.human.ratings import HumanRating, drop_duplicates, read_ratings_csv, write_ratings_csv
-from humdial_eval.issues import IssueLog
+from humdial_eval.inputs.issues import IssueLog
 
 HEADER = "language,task,dialogue_id,dimension,rater,score"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import ProfileError, build_judges
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.profiles import ProfileError, build_judges
 from humdial_eval.judges.acoustic import AsrConsistencyJudge
 from humdial_eval.judges.acoustic.transcription import error_rate, normalise_text
 from humdial_eval.tasks.empathy import EmpathyTask

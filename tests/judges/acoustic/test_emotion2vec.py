@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from humdial_eval.emotions import EMOTIONS
-from humdial_eval.items import EvalItem
-from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import ProfileError
+from humdial_eval.benchmark.emotions import EMOTIONS
+from humdial_eval.benchmark.items import EvalItem
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.profiles import ProfileError
 from humdial_eval.judges.acoustic import Emotion2vecJudge
 from humdial_eval.judges.acoustic.emotion2vec import Emotion2vecSpec
 from humdial_eval.judges.acoustic.emotion_map import EmpathyTargets, TargetsError, congruence_score, map_distribution

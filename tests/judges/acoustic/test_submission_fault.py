@@ -6,8 +6,8 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
-from humdial_eval.profiles import build_judges
-from humdial_eval.registry import task_class
+from humdial_eval.engine.profiles import build_judges
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm.samples import sample_item
 
 

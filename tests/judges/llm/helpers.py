@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from humdial_eval.judgment import Judgment
-from humdial_eval.profiles import build_judges
-from humdial_eval.registry import task_class
+from humdial_eval.benchmark.judgment import Judgment
+from humdial_eval.engine.profiles import build_judges
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm.base import LLMJudge
 from humdial_eval.judges.llm.samples import sample_item
 

@@ -11,9 +11,9 @@ import pytest
 import soundfile
 import yaml
 
-from humdial_eval import file_digest
-from humdial_eval.audio_check import check_content
-from humdial_eval.registry import task_class
+from humdial_eval.inputs import file_digest
+from humdial_eval.inputs.audio_check import check_content
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm.samples import sample_item
 from tests.judges.llm.helpers import FAST, make_judge
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from humdial_eval.registry import task_class
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm.samples import sample_item
 from tests.conftest import write_wav
 from tests.judges.llm.fake_server import Call, FakeJudgeServer, Scripted, judge_like

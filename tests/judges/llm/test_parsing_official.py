@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from humdial_eval.protocol import OFFICIAL_T1_T2, OFFICIAL_T3
+from humdial_eval.benchmark.protocol import OFFICIAL_T1_T2, OFFICIAL_T3
 from humdial_eval.judges.llm.parsing import ParseError, parse_answer, parse_official
 from humdial_eval.tasks.empathy import RUBRIC as T3
 from humdial_eval.tasks.trajectory import RUBRIC as T1
@@ -79,7 +79,7 @@ def test_the_harness_parser_accepts_the_official_answer_shape() -> None:
 def test_official_settings_a_hosted_api_cannot_take_are_left_out_and_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import yaml
 
-    from humdial_eval.protocol import OFFICIAL
+    from humdial_eval.benchmark.protocol import OFFICIAL
     from tests.judges.llm.helpers import make_judge
 
     path = tmp_path / "hosted.yaml"

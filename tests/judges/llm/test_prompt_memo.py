@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from humdial_eval.registry import task_class
-from humdial_eval.rubric import Dimension
+from humdial_eval.engine.registry import task_class
+from humdial_eval.benchmark.rubric import Dimension
 from humdial_eval.judges.llm import prompt_memo
 from humdial_eval.judges.llm.base import LLMJudge
 from humdial_eval.judges.llm.prompt_memo import PromptMemo

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from humdial_eval.profiles import ProfileError
-from humdial_eval.registry import task_class
+from humdial_eval.engine.profiles import ProfileError
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm.prompting import PromptLibrary, shipped_template_path
 from humdial_eval.judges.llm.samples import sample_item
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from humdial_eval.cli.main import main
-from humdial_eval.credentials import find_secret, redact
-from humdial_eval.profiles import ProfileError, build_judges
+from humdial_eval.engine.credentials import find_secret, redact
+from humdial_eval.engine.profiles import ProfileError, build_judges
 from humdial_eval.judges.llm.settings import parse_settings
 from tests.conftest import Dataset
 

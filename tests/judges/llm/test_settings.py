@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from humdial_eval.profiles import ProfileError, build_judges
-from humdial_eval.registry import task_class
+from humdial_eval.engine.profiles import ProfileError, build_judges
+from humdial_eval.engine.registry import task_class
 from humdial_eval.judges.llm import AnthropicJudge, OpenAIJudge
 
 SHIPPED = Path(__file__).resolve().parents[3] / "judges" / "profiles"

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from humdial_eval.items import ContextTurn, EvalItem
+from humdial_eval.benchmark.items import ContextTurn, EvalItem
 from humdial_eval.judges.offline_rubric import OfflineRubricJudge
 from humdial_eval.judges.offline_rubric import dimensions as dims
 from humdial_eval.judges.offline_rubric.text_features import emotion_sequence, find_emotions

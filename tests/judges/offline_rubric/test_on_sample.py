@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from humdial_eval.cli.main import main
-from humdial_eval.results import read_items
+from humdial_eval.benchmark.results import read_items
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
