@@ -22,6 +22,7 @@ _FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "max_new_tokens": ((int,), "a positive integer"),
     "unit_temperature": ((int, float), "a number >= 0"),
     "speak_tasks": ((list,), "a list of task ids, e.g. [T3]"),
+    "trajectory": ((str,), "heard or model"),
     "description": ((str,), "free text"),
 }
 
@@ -51,6 +52,10 @@ class ReferenceBaseline:
             if settings["unit_temperature"] < 0:
                 raise ProfileError(f"{where}: field 'unit_temperature' must be at least 0")
             self.decoding["unit_temperature"] = float(settings["unit_temperature"])
+        if "trajectory" in settings:
+            if settings["trajectory"] not in ("heard", "model"):
+                raise ProfileError(f"{where}: field 'trajectory' must be heard or model")
+            self.decoding["trajectory"] = settings["trajectory"]
         self.speak_tasks = tuple(str(t) for t in settings.get("speak_tasks", ["T3"]))
         self.concurrency = 1
 

@@ -16,7 +16,7 @@ import yaml
 
 from humdial_eval.inputs import layout
 from humdial_eval.outputs.atomic_write import write_atomic
-from humdial_eval.cli.errors import EXIT_OK, UserError
+from humdial_eval.cli.errors import EXIT_INVALID, EXIT_OK, UserError
 from humdial_eval.terminal import printable
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -54,12 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     infer.add_argument("--out", type=Path, required=True, help="submission folder (HD-Track1/ is created inside unless --out is named so)")
     infer.add_argument("--speak-tasks", default="T3", help="tasks whose turns get response audio (T3)")
     infer.add_argument("--overwrite", action="store_true", help="replace submission files that exist")
+    infer.add_argument("--no-validate", action="store_true", help="skip checking the submission with the harness's validator")
     infer.set_defaults(func=run_infer)
 
     evaluate = commands.add_parser("evaluate", help="emotion-from-audio accuracy and text-speech consistency on a held-out split")
     _add_model_arguments(evaluate)
     evaluate.add_argument("--out", type=Path, help="write the report as JSON here")
     evaluate.add_argument("--no-consistency", action="store_true", help="skip the (slower) consistency measurement")
+    evaluate.add_argument("--asr", metavar="MODEL", help="a local FunASR ASR model folder: whole-reply coverage by "
+                          "transcribing the spoken replies (else by unit count against the reply's length)")
+    evaluate.add_argument("--asr-transcriber", metavar="MODULE:FACTORY", help="any transcriber object instead of --asr")
     evaluate.set_defaults(func=run_evaluate)
 
 
@@ -72,6 +76,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")
     parser.add_argument("--max-new-tokens", type=int, default=160, help="cap on the tokens of the thinking and of the reply (160 each)")
     parser.add_argument("--unit-temperature", type=float, default=0.7, help="sampling temperature of speech units; 0 is greedy (0.7)")
+    parser.add_argument("--trajectory", choices=("heard", "model"), default="heard",
+                        help="last turn of T1: summarise the emotions the model's thinking named (heard, default) "
+                             "or let the model write the summary (model)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -165,29 +172,85 @@ def run_infer(args: argparse.Namespace) -> int:
             )
         except (SubmissionExistsError, TestSetError) as exc:
             raise UserError(str(exc)) from exc
-    print(f"wrote {printable(summary.root)}: {summary.dialogues} dialogues, {summary.turns} turns, {summary.spoken} spoken replies")
+    print(f"wrote {printable(summary.root)}: {summary.dialogues} dialogues, {summary.turns} turns, {summary.spoken} spoken replies "
+          f"({summary.ended_by_model} ended by the model, the rest at their unit budget)")
+    if summary.capped:
+        print(f"{summary.capped} spoken repl(ies) needed more than units.max_units ({bundle.config.units.max_units}) "
+              "and were cut there", file=sys.stderr)
     if summary.empty_replies:
         print(f"{summary.empty_replies} empty generated repl(ies) were replaced by a stock reply", file=sys.stderr)
     if summary.transcript_fallbacks:
         print(f"{summary.transcript_fallbacks} turn(s) had no user audio and were read from the transcript", file=sys.stderr)
-    return EXIT_OK
+    if bundle.speech_rate is None:
+        print(f"{args.checkpoint}: no speech_rate.json (a checkpoint from before the unit budget): spoken replies "
+              "are limited by units.max_units only; re-train to speak whole replies", file=sys.stderr)
+    if args.no_validate:
+        return EXIT_OK
+    return _report_validation(summary.root, args)
+
+
+def _report_validation(root: Path, args: argparse.Namespace) -> int:
+    """The harness's own validator on what was written: never a silent invalid submission."""
+    from humdial_eval.engine.pipeline import ValidateOptions, validate
+
+    tasks = _split(args.tasks, "tasks")
+    # a generated submission has no system description to check: the packaging rules are off
+    report = validate(ValidateOptions(root, args.testset, tuple(tasks) if tasks else None,
+                                      tuple(_languages(args.languages)), package_rules="off")).issues
+    shown = 20
+    for issue in (report.errors + report.warnings)[:shown]:
+        print(issue.format(), file=sys.stderr)
+    more = len(report.errors) + len(report.warnings) - shown
+    if more > 0:
+        print(f"... and {more} more (humdial-eval validate {root} --testset {args.testset} lists them all)", file=sys.stderr)
+    valid = not report.errors
+    verdict = "VALID" if valid else "INVALID"
+    print(f"validation: {verdict}, {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    if valid:
+        return EXIT_OK
+    if args.limit is not None:  # a quick look, asked for: the verdict is shown, the run is not a failure
+        print(f"(--limit {args.limit} answers only part of the test set: the rest is missing by design)", file=sys.stderr)
+        return EXIT_OK
+    return EXIT_INVALID
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from humdial_eval.reference_model.evaluation import evaluate
 
+    from humdial_eval.reference_model.meter import MeterError
+
     bundle, testset = _load_inputs(args)
+    transcribe = _transcriber(args)
     passes = 1 if args.no_consistency else 2
     with _bar(args, testset, passes) as advance:
-        report = evaluate(
-            bundle, testset, limit=args.limit, consistency=not args.no_consistency, options=_decoding(args), on_dialogue=advance
-        )
+        try:
+            report = evaluate(
+                bundle, testset, limit=args.limit, consistency=not args.no_consistency, options=_decoding(args),
+                on_dialogue=advance, transcribe=transcribe,
+            )
+        except MeterError as exc:
+            raise UserError(str(exc)) from exc
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(args.out, text + "\n")
     print(text)
     return EXIT_OK
+
+
+def _transcriber(args: argparse.Namespace) -> Any:
+    """An ASR function for whole-reply coverage, from --asr or --asr-transcriber (None without either)."""
+    if not args.asr and not args.asr_transcriber:
+        return None
+    if args.no_consistency:
+        raise UserError("--asr needs the spoken replies, which --no-consistency skips")
+    from humdial_eval.judges.acoustic.transcription import AsrSpec, load_transcriber
+
+    try:
+        transcriber = load_transcriber(AsrSpec(model=args.asr, transcriber=args.asr_transcriber, max_seconds=60.0))
+    except Exception as exc:  # an ASR model or plug-in that cannot be loaded: say which and why
+        raise UserError(f"cannot load the transcriber {args.asr_transcriber or args.asr}: {type(exc).__name__}: {exc}"[:500]) from exc
+    return transcriber.transcribe
 
 
 def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -205,6 +268,10 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
         testset = read_testset(args.testset, _split(args.tasks, "tasks"), _languages(args.languages))
     except (CheckpointError, TestSetError) as exc:
         raise UserError(str(exc)) from exc
+    if bundle.config.train.num_threads:
+        # as many torch threads as the run was trained with (train.num_threads): threads beyond the free
+        # cores spend their time waiting on a shared machine
+        torch.set_num_threads(bundle.config.train.num_threads)
     return bundle, testset
 
 
@@ -214,7 +281,8 @@ def _decoding(args: argparse.Namespace) -> Any:
     if args.max_new_tokens < 1 or args.unit_temperature < 0:
         raise UserError("--max-new-tokens must be at least 1 and --unit-temperature at least 0")
     return DecodingOptions(
-        max_thinking_tokens=args.max_new_tokens, max_reply_tokens=args.max_new_tokens, unit_temperature=args.unit_temperature
+        max_thinking_tokens=args.max_new_tokens, max_reply_tokens=args.max_new_tokens, unit_temperature=args.unit_temperature,
+        trajectory=args.trajectory,
     )
 
 

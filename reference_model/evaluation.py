@@ -13,6 +13,10 @@
 - Text-speech emotion consistency: every turn is answered in its dialogue as in inference; the
   spoken reply's emotion (speech classifier on the waveform) is compared with the text reply's
   emotion (text classifier), see :mod:`humdial_eval.reference_model.meter`.
+- Whole replies, from the same answers: how much of each written reply its spoken reply covers, and
+  how many were cut (:mod:`humdial_eval.reference_model.reply_checks`).
+- Trajectory: the emotions the T1 summaries name against the gold trajectory (from the same answers;
+  without the consistency pass, the T1 dialogues are answered without speech for it).
 """
 
 from __future__ import annotations
@@ -33,13 +37,18 @@ from humdial_eval.reference_model.features import load_audio, make_extractor
 from humdial_eval.reference_model.inference import InferenceSummary, answer_dialogue
 from humdial_eval.reference_model.packing import HEARD, TurnView
 from humdial_eval.reference_model.phrasebook import parse_emotion
+from humdial_eval.reference_model.reply_checks import trajectory_accuracy, whole_replies
 from humdial_eval.reference_model.units import load_vocoder
+
+Transcribe = Callable[[list[np.ndarray], str], list[str]]  # (samples at 16 kHz, language) -> transcripts
 
 
 def evaluate(
     bundle: Bundle, testset: TestSet, *, limit: int | None = None, consistency: bool = True,
     options: DecodingOptions = DecodingOptions(), on_dialogue: Callable[[], None] = lambda: None,
+    transcribe: Transcribe | None = None,
 ) -> dict[str, Any]:
+    """``transcribe``: an ASR function; whole-reply coverage is then measured on transcripts."""
     extractor = make_extractor(bundle.config.features)
     features = ArrayStore()
     decoder = Decoder(bundle, features, features.length, options)
@@ -71,8 +80,7 @@ def evaluate(
     }
     if heard:
         report["heads"] = heads_accuracy(gold, gold_attrs, heard)
-    if consistency:
-        report["consistency"] = _consistency(bundle, decoder, dialogues, extractor, features, on_dialogue)
+    report.update(_answers(bundle, decoder, dialogues, extractor, features, on_dialogue, consistency, transcribe))
     return report
 
 
@@ -136,22 +144,42 @@ def emotion_accuracy(gold: list[str], predicted: list[str | None]) -> dict[str, 
     }
 
 
-def _consistency(
+def _answers(
     bundle: Bundle, decoder: Decoder, dialogues: list, extractor: Callable[[np.ndarray], np.ndarray],
-    features: ArrayStore, on_dialogue: Callable[[], None],
+    features: ArrayStore, on_dialogue: Callable[[], None], speak: bool, transcribe: Transcribe | None,
 ) -> dict[str, Any]:
+    """Every dialogue answered as in inference (with speech), or only the T1 dialogues (without)."""
     vocoder = load_vocoder(bundle.codec)
     texts: list[str] = []
     waves: list[np.ndarray] = []
-    summary = InferenceSummary(root=bundle.folder)
+    summary = InferenceSummary(root=bundle.folder, keep_audio=transcribe is not None)
+    trajectories: list[tuple[list[str | None], str]] = []
     for dialogue in dialogues:
+        if not speak and dialogue.task != "T1":
+            continue
         responses = answer_dialogue(
-            decoder, dialogue, extractor, features, bundle.config.features.max_seconds, speak=True,
+            decoder, dialogue, extractor, features, bundle.config.features.max_seconds, speak=speak,
             vocoder=vocoder, summary=summary,
         )
         for response in responses:
             if response.audio is not None and len(response.audio):
                 texts.append(response.text)
                 waves.append(response.audio)
-        on_dialogue()
-    return bundle.meter().measure(texts, waves).to_dict()
+        if dialogue.task == "T1" and len(dialogue.turns) > 1:
+            trajectories.append(([t.emotion for t in dialogue.turns[:-1]], responses[-1].text))
+        if speak:
+            on_dialogue()
+    out: dict[str, Any] = {"trajectory": {**trajectory_accuracy(trajectories), "source": decoder.options.trajectory}}
+    if speak:
+        out["consistency"] = bundle.meter().measure(texts, waves).to_dict()
+        out["whole_replies"] = whole_replies(summary.spoken_replies, bundle.speech_rate, _transcripts(summary, transcribe))
+    return out
+
+
+def _transcripts(summary: InferenceSummary, transcribe: Transcribe | None) -> list[str] | None:
+    if transcribe is None:
+        return None
+    out: list[str] = []
+    for reply in summary.spoken_replies:
+        out.extend(transcribe([reply.audio if reply.audio is not None else np.zeros(0, np.float32)], reply.language))
+    return out

@@ -140,19 +140,36 @@ def _reply(dialogue: Dialogue, index: int, emotions: list[str], causes: list[str
     if written:
         return written, tone
     if trajectory:
-        path: list[str] = []
-        for earlier in emotions[:index]:
-            word = pb.emotion_word(earlier, language)
-            if not path or path[-1] != word:
-                path.append(word)
-        templates, joiner, lead = pb.TRAJECTORY_REPLY[language]
-        return templates[pick % len(templates)].format(path=lead + joiner.join(path)), tone
+        return trajectory_reply(language, emotions[:index], pick), tone
     cause = pb.shift_person(causes[index], language, to="second")
     if last and dialogue.task == "T2":
         templates = pb.REASON_REPLY[language]
         return templates[pick % len(templates)].format(emotion=pb.emotion_word(emotion, language), cause=cause), tone
     variants = pb.REPLIES[language][emotion]
     return variants[pick % len(variants)].format(cause=cause), tone
+
+
+def trajectory_reply(language: str, emotions: Sequence[str], pick: int = 0) -> str:
+    """The summary of an emotional trajectory (end of T1): the emotions in order, repeats merged.
+
+    Used for the training targets (gold emotions) and, at inference, with the emotions the model's own
+    thinking named in the earlier turns (:func:`humdial_eval.reference_model.inference.answer_dialogue`)."""
+    path: list[str] = []
+    for emotion in emotions:
+        word = pb.emotion_word(emotion, language)
+        if not path or path[-1] != word:
+            path.append(word)
+    templates, joiner, lead = pb.TRAJECTORY_REPLY[language]
+    return templates[pick % len(templates)].format(path=lead + joiner.join(path))
+
+
+def trajectory_path(emotions: Sequence[str | None]) -> list[str]:
+    """The emotions in order with consecutive repeats merged (and unknowns left out): what a summary names."""
+    path: list[str] = []
+    for emotion in emotions:
+        if emotion is not None and (not path or path[-1] != emotion):
+            path.append(emotion)
+    return path
 
 
 class TemplateCauseWriter:

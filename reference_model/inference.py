@@ -4,6 +4,12 @@ Dialogues are answered turn by turn, each turn seeing the model's own earlier th
 (not the gold ones), as in a live conversation. Every turn gets a ``response_text``; turns of the
 tasks in ``speak_tasks`` (T3 by default, whose voice is judged) also get response audio. A turn
 without user audio is read from its transcript through the text path, which the model also learned.
+
+The last turn of a T1 dialogue asks how the user's feelings changed. With ``DecodingOptions.trajectory``
+``heard`` (the default) its reply is the trajectory summary of the emotions the model's own thinking
+named in the earlier turns, said through the model (read in as its reply, then spoken): the tiny model
+does not learn to recall a whole trajectory from its context and would otherwise repeat a memorised
+summary. ``model`` leaves the reply to the model. Either way the emotions are the model's, never gold.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from humdial_eval.reference_model.arrays import ArrayStore
 from humdial_eval.reference_model.checkpoint import Bundle
 from humdial_eval.reference_model.decoding import Decoder, DecodingOptions
 from humdial_eval.reference_model.features import load_audio, make_extractor
+from humdial_eval.reference_model.ieat import trajectory_reply
 from humdial_eval.reference_model.packing import TurnView
+from humdial_eval.reference_model.phrasebook import parse_emotion
+from humdial_eval.reference_model.reply_checks import SpokenReply
 from humdial_eval.reference_model.synthetic.generate import hash_stream
 from humdial_eval.reference_model.units import load_vocoder
 
@@ -40,7 +49,12 @@ class InferenceSummary:
     spoken: int = 0
     transcript_fallbacks: int = 0
     empty_replies: int = 0
+    trajectories_from_heard: int = 0  # T1 summaries said from the emotions the model heard
+    ended_by_model: int = 0  # spoken replies whose end the speech head chose (else the budget stopped them)
+    capped: int = 0  # spoken replies longer than the config's unit cap allows: cut at the cap
     files: list[str] = field(default_factory=list)
+    spoken_replies: list[SpokenReply] = field(default_factory=list)
+    keep_audio: bool = False  # keep each spoken reply's samples in spoken_replies (for a transcriber)
 
 
 def write_submission(
@@ -77,7 +91,7 @@ def answer_dialogue(
 ) -> list[Response]:
     history: list[TurnView] = []
     responses = []
-    for turn in dialogue.turns:
+    for index, turn in enumerate(dialogue.turns):
         feature_id = None
         if turn.user_audio is not None:
             feature_id = features.add(extractor(load_audio(turn.user_audio, max_seconds)))
@@ -85,19 +99,37 @@ def answer_dialogue(
             summary.transcript_fallbacks += 1
         current = TurnView(turn.text, feature_id)
         seed = hash_stream(f"{dialogue.language}:{dialogue.task}:{dialogue.dialogue_id}:{turn.turn_id}")
-        generated = decoder.respond(dialogue.language, dialogue.task, history, current, speak=speak, seed=seed)
-        reply = generated.reply
-        if not reply:
-            reply = _fallback_reply(dialogue.language)
+        said = _heard_trajectory(dialogue, index, history, decoder.options.trajectory, seed)
+        if said is not None:
+            summary.trajectories_from_heard += 1
+        generated = decoder.respond(dialogue.language, dialogue.task, history, current, speak=speak, seed=seed, reply=said)
+        if not generated.reply:  # say a stock reply rather than leave the turn unanswered (and speak that)
+            generated = decoder.respond(dialogue.language, dialogue.task, history, current, speak=speak, seed=seed,
+                                        reply=_fallback_reply(dialogue.language))
             summary.empty_replies += 1
         audio, rate = (None, 16000)
         if speak and generated.units is not None:
             audio, rate = vocoder(generated.units)
             summary.spoken += 1
-        responses.append(Response(turn.turn_id, reply, audio, rate))
-        history.append(TurnView(turn.text, feature_id, generated.thinking, reply))
+            summary.ended_by_model += generated.ended
+            capped = bool(generated.budget and generated.budget.capped)
+            summary.capped += capped
+            summary.spoken_replies.append(SpokenReply(
+                dialogue.language, generated.reply, len(generated.units), len(audio) / rate, generated.ended,
+                capped, audio if summary.keep_audio else None,
+            ))
+        responses.append(Response(turn.turn_id, generated.reply, audio, rate))
+        history.append(TurnView(turn.text, feature_id, generated.thinking, generated.reply))
         summary.turns += 1
     return responses
+
+
+def _heard_trajectory(dialogue: Dialogue, index: int, history: list[TurnView], mode: str, seed: int) -> str | None:
+    """At the last turn of a T1 dialogue (``mode`` heard): the summary of the emotions the thinking named."""
+    if mode != "heard" or dialogue.task != "T1" or index == 0 or index != len(dialogue.turns) - 1:
+        return None
+    heard = [emotion for emotion in (parse_emotion(turn.thinking) for turn in history) if emotion is not None]
+    return trajectory_reply(dialogue.language, heard, seed) if heard else None
 
 
 def _fallback_reply(language: str) -> str:

@@ -13,7 +13,7 @@ Alongside the agreement, ``chance`` is the agreement expected if voice and text 
 
 from __future__ import annotations
 
-import pickle
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,8 +66,14 @@ class Consistency:
         }
 
 
+class MeterError(ValueError):
+    """A consistency meter file that cannot be used; the message names the file."""
+
+
 class ConsistencyMeter:
-    FILE = "meter.pkl"
+    FILE = "meter.json"
+    LEGACY_FILE = "meter.pkl"  # written by earlier versions as a pickle: never loaded (a pickle can run code)
+    MAX_BYTES = 64 * 1024 * 1024
 
     def __init__(self) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -102,13 +108,82 @@ class ConsistencyMeter:
         return Consistency(agreement, chance, n, speech_labels, text_labels)
 
     def save(self, folder: Path) -> None:
-        with open(folder / self.FILE, "wb") as handle:
-            pickle.dump({"text": self.text, "speech": self.speech}, handle)
+        """The fitted numbers only, as JSON: a meter is read back from a checkpoint, which may come from anyone."""
+        vectorizer, text_model = self.text.steps[0][1], self.text.steps[1][1]
+        scaler, speech_model = self.speech.steps[0][1], self.speech.steps[1][1]
+        data = {
+            "format": 1,
+            "text": {"vocabulary": {k: int(v) for k, v in vectorizer.vocabulary_.items()},
+                     "idf": vectorizer.idf_.tolist(), "classifier": _linear(text_model)},
+            "speech": {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(), "classifier": _linear(speech_model)},
+        }
+        (folder / self.FILE).write_text(json.dumps(data), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "ConsistencyMeter":
-        meter = cls.__new__(cls)
-        with open(folder / cls.FILE, "rb") as handle:  # our own file, written by save()
-            parts = pickle.load(handle)
-        meter.text, meter.speech = parts["text"], parts["speech"]
+        path = folder / cls.FILE
+        if not path.is_file():
+            if (folder / cls.LEGACY_FILE).exists():
+                raise MeterError(f"{folder / cls.LEGACY_FILE}: a pickled meter from an earlier version; it is not loaded, "
+                                 "because unpickling a file can run code. Re-train the checkpoint (or pass --no-consistency)")
+            raise MeterError(f"{path}: missing; the checkpoint has no consistency meter (pass --no-consistency)")
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(cls.MAX_BYTES + 1)
+            if len(raw) > cls.MAX_BYTES:
+                raise MeterError(f"{path}: larger than {cls.MAX_BYTES} bytes; refused")
+            return cls._from_dict(json.loads(raw.decode("utf-8")))
+        except MeterError:
+            raise
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise MeterError(f"{path}: not a consistency meter written by this version ({type(exc).__name__}: {exc})"[:400]) from exc
+
+    @classmethod
+    def _from_dict(cls, data: Any) -> "ConsistencyMeter":
+        if not isinstance(data, dict) or data.get("format") != 1:
+            raise ValueError("unknown format")
+        meter = cls()
+        vectorizer, text_model = meter.text.steps[0][1], meter.text.steps[1][1]
+        scaler, speech_model = meter.speech.steps[0][1], meter.speech.steps[1][1]
+        vocabulary = data["text"]["vocabulary"]
+        if not isinstance(vocabulary, dict) or not all(isinstance(k, str) and type(v) is int for k, v in vocabulary.items()):
+            raise ValueError("text.vocabulary must map strings to integers")
+        if sorted(vocabulary.values()) != list(range(len(vocabulary))):
+            raise ValueError("text.vocabulary must number its entries 0..n-1")
+        vectorizer.set_params(vocabulary=vocabulary)
+        vectorizer.idf_ = _floats(data["text"]["idf"], (len(vocabulary),), "text.idf")
+        _set_linear(text_model, data["text"]["classifier"], len(vocabulary), "text.classifier")
+        mean = _floats(data["speech"]["mean"], None, "speech.mean")
+        scaler.mean_ = mean
+        scaler.scale_ = _floats(data["speech"]["scale"], mean.shape, "speech.scale")
+        scaler.var_ = scaler.scale_**2
+        scaler.n_features_in_ = len(mean)
+        _set_linear(speech_model, data["speech"]["classifier"], len(mean), "speech.classifier")
         return meter
+
+
+def _linear(model: Any) -> dict[str, Any]:
+    return {"classes": [str(c) for c in model.classes_], "coef": model.coef_.tolist(), "intercept": model.intercept_.tolist()}
+
+
+def _set_linear(model: Any, data: Any, features: int, where: str) -> None:
+    classes = data["classes"]
+    if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes):
+        raise ValueError(f"{where}.classes must list at least two labels")
+    rows = 1 if len(classes) == 2 else len(classes)
+    model.classes_ = np.asarray(classes)
+    model.coef_ = _floats(data["coef"], (rows, features), f"{where}.coef")
+    model.intercept_ = _floats(data["intercept"], (rows,), f"{where}.intercept")
+    model.n_features_in_ = features
+
+
+def _floats(value: Any, shape: tuple[int, ...] | None, where: str) -> np.ndarray:
+    if not isinstance(value, list):
+        raise ValueError(f"{where} must be a list of numbers")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where} must hold numbers only") from exc
+    if (shape is not None and array.shape != shape) or (shape is None and array.ndim != 1) or not np.isfinite(array).all():
+        raise ValueError(f"{where}: expected {shape or 'a flat list'} of finite numbers, got shape {array.shape}")
+    return array

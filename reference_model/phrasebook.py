@@ -127,6 +127,18 @@ def parse_emotion(text: str) -> str | None:
     return None
 
 
+def parse_emotions(text: str) -> list[str]:
+    """Every emotion named in ``text``, as labels in the order they are named (a trajectory summary's path)."""
+    found: list[tuple[int, str]] = []
+    for words in EMOTION_WORDS.values():
+        for label, word in words.items():
+            if word.isascii():
+                found.extend((m.start(), label) for m in re.finditer(rf"\b{re.escape(word)}\b", text, flags=re.IGNORECASE))
+            else:
+                found.extend((m.start(), label) for m in re.finditer(re.escape(word), text))
+    return [label for _, label in sorted(found)]
+
+
 def _find_word(text: str, word: str) -> int:
     if word.isascii():
         match = re.search(rf"\b{re.escape(word)}\b", text, flags=re.IGNORECASE)

@@ -30,6 +30,7 @@ from humdial_eval.reference_model.config import Config, DataConfig
 from humdial_eval.reference_model.critic import train_critic
 from humdial_eval.reference_model.features import load_audio, make_extractor
 from humdial_eval.reference_model.ieat import CauseWriter, IEATDialogue, IEATTurn, LLMCauseWriter, TemplateCauseWriter, build_ieat
+from humdial_eval.reference_model import speech_budget
 from humdial_eval.reference_model.meter import ConsistencyMeter
 from humdial_eval.reference_model.synthetic.generate import hash_stream
 from humdial_eval.reference_model.synthetic.voice import ASSISTANT, make_voice
@@ -37,7 +38,7 @@ from humdial_eval.reference_model.tokenizer import CharTokenizer, PretrainedToke
 from humdial_eval.reference_model.units import GriffinLimVocoder, UnitCodec
 
 TASKS = ["T1", "T2", "T3", "T4", "T5"]
-VERSION = 4  # bump when preparation changes, so old prepared data is not reused
+VERSION = 5  # bump when preparation changes, so old prepared data is not reused
 
 
 class DataError(ValueError):
@@ -55,6 +56,7 @@ class Prepared:
     tokenizer: Tokenizer
     codec: UnitCodec
     critic_state: dict[str, torch.Tensor]
+    speech_rate: speech_budget.SpeechRate | None = None
 
 
 def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], None] = print) -> Prepared:
@@ -71,9 +73,11 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
     if not dialogues:
         raise DataError(f"{data_dir}: no dialogues found (expected {{zh,en}}/HD-Track1-T{{n}}.jsonl)")
     extractor = make_extractor(config.features)
-    voice = make_voice(config.data.reply_voice)
+    voice = make_voice(config.data.reply_voice, whole_text=True)
     codec = UnitCodec(config.units)
     features, reply_mels, feature_ids = ArrayStore(), [], []
+    reply_cut: list[bool] = []
+    max_samples = int(config.data.max_reply_seconds * 16000)
     log(f"features and reply speech for {sum(len(d.turns) for d in dialogues)} turns")
     for dialogue in dialogues:
         ids = []
@@ -81,22 +85,30 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
             ids.append(features.add(extractor(load_audio(turn.user_audio, config.features.max_seconds))))  # type: ignore[arg-type]
             rng = np.random.default_rng(hash_stream(f"{config.seed}:{dialogue.dialogue_id}:{dialogue.task}:{turn.turn_id}"))
             speech = trim_silence(voice.synthesize(turn.reply, turn.language, turn.reply_emotion, ASSISTANT, rng))
-            reply_mels.append(codec.mel(speech[: int(config.data.max_reply_seconds * 16000)]))
+            reply_cut.append(len(speech) > max_samples)
+            reply_mels.append(codec.mel(speech[:max_samples]))
         feature_ids.append(ids)
     log("fitting the unit codebook")
     codec.fit(reply_mels, seed=config.seed)
-    units = ArrayStore([codec.encode_mel(m)[: config.units.max_units] for m in reply_mels])
+    encoded = [codec.encode_mel(m) for m in reply_mels]
+    reply_cut = [cut or len(e) > config.units.max_units for cut, e in zip(reply_cut, encoded)]
+    units = ArrayStore([e[: config.units.max_units] for e in encoded])
     unit_ids, cursor = [], 0
     for dialogue in dialogues:
         unit_ids.append(list(range(cursor, cursor + len(dialogue.turns))))
         cursor += len(dialogue.turns)
     turns = [turn for d in dialogues for turn in d.turns]
+    rate = speech_budget.measure([(t.reply, t.language, units.length(i), c) for i, (t, c) in enumerate(zip(turns, reply_cut))])
+    cap = min(config.units.max_units, int(config.data.max_reply_seconds * 16000 / config.units.hop_length))
+    log(f"reply speech: {', '.join(f'{k} {v:.2f} units per {_per(k)}' for k, v in rate.units_per.items())}; "
+        f"{rate.cut} of {len(turns)} replies longer than the cap ({cap} units) were cut there")
     tokenizer = _tokenizer(config, turns)
     log("training the speech emotion critic")
     labels = [EMOTIONS.index(t.reply_emotion) for t in turns]
     critic_state = train_critic(config, [codec.decode_mel(units(i)) for i in range(len(units))], labels)
     log("fitting the consistency meter")
     _fit_meter(codec, units, turns, config.seed).save(folder)
+    speech_budget.save(folder, rate)
     features.save(folder / "features")
     units.save(folder / "units")
     codec.save(folder)
@@ -113,7 +125,11 @@ def prepare(config: Config, data_dir: Path, folder: Path, log: Callable[[str], N
             }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     write_atomic(manifest, json.dumps({"fingerprint": fingerprint, "version": VERSION, "data": str(data_dir)}))
-    return Prepared(folder, dialogues, feature_ids, unit_ids, features, units, tokenizer, codec, critic_state)
+    return Prepared(folder, dialogues, feature_ids, unit_ids, features, units, tokenizer, codec, critic_state, rate)
+
+
+def _per(language: str) -> str:
+    return "character" if language == "zh" else "word"
 
 
 def trim_silence(samples: np.ndarray) -> np.ndarray:
@@ -142,6 +158,7 @@ def load_prepared(config: Config, folder: Path) -> Prepared:
     return Prepared(
         folder, dialogues, feature_ids, unit_ids, ArrayStore.load(folder / "features"), ArrayStore.load(folder / "units"),
         load_tokenizer(folder), UnitCodec.load(folder, config.units), torch.load(folder / "critic.pt", weights_only=True),
+        speech_budget.load(folder),
     )
 
 

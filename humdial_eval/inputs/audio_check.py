@@ -177,12 +177,19 @@ def _scan_samples(sound: soundfile.SoundFile) -> tuple[int, bool, int]:
 
 def plausible_duration(text: str, language: str) -> tuple[float, float] | None:
     """The range of durations any speaker could read ``text`` in, or None when the text is too short."""
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
-    latin_words = len([w for w in text.split() if any(c.isascii() and c.isalnum() for c in w)])
-    if language == "zh" or cjk > latin_words:
-        kind, units = "zh", cjk + latin_words
-    else:
-        kind, units = "en", len([w for w in text.split() if any(c.isalnum() for c in w)])
+    kind, units = spoken_length(text, language)
     if units < MIN_UNITS:
         return None
     return units / FASTEST[kind], SLACK_SECONDS + units * SLOWEST_SECONDS_PER_UNIT[kind]
+
+
+def spoken_length(text: str, language: str) -> tuple[str, int]:
+    """How much there is to say in ``text``: ("zh", Han characters plus Latin words) or ("en", words).
+
+    The one measure of a reply's length that the duration check and a system that must speak whole
+    replies (the reference baseline's unit budget) share."""
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    latin_words = len([w for w in text.split() if any(c.isascii() and c.isalnum() for c in w)])
+    if language == "zh" or cjk > latin_words:
+        return "zh", cjk + latin_words
+    return "en", len([w for w in text.split() if any(c.isalnum() for c in w)])

@@ -133,7 +133,7 @@ class NumpyVoice:
 
     name = "numpy"
 
-    def __init__(self, *, max_syllables: int = 12, variation: float = 0.12, syllable_seconds: float = 0.17) -> None:
+    def __init__(self, *, max_syllables: int | None = 12, variation: float = 0.12, syllable_seconds: float = 0.17) -> None:
         self.max_syllables = max_syllables
         self.variation = variation
         self.syllable_seconds = syllable_seconds
@@ -142,7 +142,7 @@ class NumpyVoice:
         self, text: str, language: str, emotion: str, speaker: Speaker, rng: np.random.Generator, style: Style = PLAIN
     ) -> np.ndarray:
         p = _apply(_vary(PROSODY[emotion], self.variation, rng), style, speaker)
-        syllables = syllabify(text, language)[: self.max_syllables] or ["a"]
+        syllables = syllabify(text, language)[: self.max_syllables] or ["a"]  # None: every syllable
         pieces = [np.zeros(int(rng.uniform(0.08, 0.16) * SAMPLE_RATE), dtype=np.float64)]
         n = len(syllables)
         for index, syllable in enumerate(syllables):
@@ -274,9 +274,11 @@ def _read_wav_bytes(data: bytes) -> tuple[np.ndarray, int]:
     return samples, int(rate)
 
 
-def make_voice(name: str) -> Voice:
+def make_voice(name: str, *, whole_text: bool = False) -> Voice:
+    """``whole_text``: speak every syllable (reply speech targets, which must say the whole reply); the
+    numpy voice otherwise stops after 12 syllables, enough for a user turn's prosody."""
     if name == "numpy":
-        return NumpyVoice()
+        return NumpyVoice(max_syllables=None) if whole_text else NumpyVoice()
     if name == "espeak":
         return EspeakVoice()
     raise ValueError(f"unknown voice {name!r}; choose numpy or espeak")

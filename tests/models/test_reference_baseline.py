@@ -70,3 +70,14 @@ def test_a_reference_baseline_profile_is_checked(tmp_path: Path, capsys) -> None
                      str(tmp_path / "o"), "--languages", "en", "--tasks", "T1"]) == 1
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
+
+
+def test_the_trajectory_setting_is_checked(tmp_path: Path, capsys) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(f"backend: reference-baseline\ncheckpoint: {tmp_path}\ntrajectory: gold\n")
+    (tmp_path / "ts" / "en").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "ts" / "en" / "HD-Track1-T1.jsonl").write_text("")
+    assert main(["generate", "--model", str(profile), "--testset", str(tmp_path / "ts"), "--out", str(tmp_path / "o"),
+                 "--languages", "en", "--tasks", "T1"]) == 1
+    err = capsys.readouterr().err
+    assert "'trajectory' must be heard or model" in err and "Traceback" not in err
