@@ -115,11 +115,21 @@ def one_score_folder(path: Path) -> Path:
 
 def read_summary(folder: Path) -> dict[str, Any]:
     """``summary.json`` of a score folder as a dict, or :class:`RunFolderError` saying why not."""
-    path = folder / SUMMARY_FILE
+    try:
+        return read_json_object(folder / SUMMARY_FILE)
+    except RunFolderError as exc:
+        if exc.code == "file_missing":
+            raise RunFolderError("summary_missing", f"no {SUMMARY_FILE} in this folder", folder) from None
+        raise
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file the harness wrote (a summary, a campaign's state), read as untrusted: a regular file,
+    bounded, strict JSON; :class:`RunFolderError` saying why not."""
     try:
         data = loads_strict(read_regular_text(path, max_bytes=MAX_SUMMARY_BYTES))
     except FileNotFoundError:
-        raise RunFolderError("summary_missing", f"no {SUMMARY_FILE} in this folder", folder) from None
+        raise RunFolderError("file_missing", "no such file", path) from None
     except InputFileError as exc:
         raise RunFolderError(exc.code, exc.reason, path) from None
     except OSError as exc:

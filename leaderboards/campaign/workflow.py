@@ -27,7 +27,8 @@ from humdial_eval.leaderboards.entries import TeamEntry, team_name_problem
 from humdial_eval.leaderboards.runs import read_run
 from humdial_eval.leaderboards.standings import Leaderboard, build_leaderboard
 from humdial_eval.leaderboards.uncertainty import add_uncertainty
-from humdial_eval.outputs.run_folder import read_summary
+from humdial_eval.outputs.atomic_write import write_atomic
+from humdial_eval.outputs.run_folder import RunFolderError, read_json_object, read_summary
 from humdial_eval.terminal import json_line
 
 STATE_FILE = "campaign.json"
@@ -298,20 +299,12 @@ def _write_board(definition: LeaderboardDefinition, runs: dict[str, Path], out: 
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    from humdial_eval.inputs.inputfiles import read_regular_text
-    from humdial_eval.inputs.jsonl import loads_strict
-
     try:
-        data = loads_strict(read_regular_text(path, max_bytes=64 * 1024 * 1024))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UserError(f"{path}: cannot be read ({exc})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: not a JSON object")
-    return data
+        return read_json_object(path)
+    except RunFolderError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.reason})") from None
 
 
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    write_atomic(path, text)
