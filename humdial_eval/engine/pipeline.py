@@ -173,7 +173,7 @@ def score(options: ScoreOptions, notify: Callable[[str], None] | None = None) ->
     except InputError as exc:
         raise UserError(str(exc)) from exc
     settings = BootstrapSettings(resamples=options.bootstrap, seed=options.seed)
-    summary = _header(options, judges, settings, issues, tasks)
+    summary = _header(options, system, judges, settings, issues, tasks)
     summary["exclusions"] = _exclusions_record(exclusions, results)
     sources = [panel, *judges] if panel is not None else judges  # the panel comes first where it rates
     if panel is not None:
@@ -271,12 +271,13 @@ def _stop_if_unusable(judges: list[Any], results: list[Any]) -> None:
 
 
 def _header(
-    options: ScoreOptions, judges: list[Any], settings: BootstrapSettings, issues: IssueLog, tasks: list[Task],
+    options: ScoreOptions, system: str, judges: list[Any], settings: BootstrapSettings, issues: IssueLog,
+    tasks: list[Task],
 ) -> dict[str, Any]:
     protocol = options.protocol
     return {
         "schema": SUMMARY_SCHEMA,
-        "system": options.system_name or default_system_name(options.submission),
+        "system": system,
         "protocol": protocol.record(),
         "prompts": _prompt_origin(judges, [task.id for task in tasks]),
         "submission": str(options.submission.resolve()),

@@ -190,14 +190,15 @@ def copy_audio(entry: SheetItem, folder: Path) -> None:
         copy_atomic(entry.item.user_audio, folder / f"{entry.item_id}_user.wav")
 
 
-def write_template(path: Path, items: list[SheetItem]) -> None:
+def write_template(path: Path, items: list[SheetItem], rater: str = "") -> None:
+    """The CSV a rater fills in; ``rater`` pre-fills the rater column (a campaign's per-rater sheet)."""
     with atomic_open(path, "w", newline="") as handle:
         writer = csv_safe.writer(handle)
         writer.writerow(TEMPLATE_COLUMNS)
         for entry in items:
             for dim in entry.dimensions:
                 i = entry.item
-                writer.writerow([entry.item_id, i.language, i.task, i.dialogue_id, i.turn_id, dim.key, "", ""])
+                writer.writerow([entry.item_id, i.language, i.task, i.dialogue_id, i.turn_id, dim.key, rater, ""])
 
 
 def write_html(path: Path, items: list[SheetItem], seed: int) -> None:

@@ -8,7 +8,6 @@ form and CSV template, so a rater sees the same sheet either way.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import shutil
@@ -65,8 +64,7 @@ def write_sheets(
         for item in mine:
             copy_audio(item.entry, folder / "audio")
         entries = [item.entry for item in mine]
-        write_template(folder / "rating_template.csv", entries)
-        _prefill_rater(folder / "rating_template.csv", rater)
+        write_template(folder / "rating_template.csv", entries, rater)
         write_html(folder / "rating_sheet.html", entries, seed + rater_index)
         load[rater] = len(mine)
     _write_key(key_path, items, assignment, seed)
@@ -122,17 +120,6 @@ def _assign(count: int, panel: int, per_item: int, rng: random.Random) -> list[s
             position += 1
         assignment.append(chosen)
     return assignment
-
-
-def _prefill_rater(template: Path, rater: str) -> None:
-    """The rater's id in every row of their template, so a filled sheet names its rater."""
-    with template.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    column = rows[0].index("rater")
-    for row in rows[1:]:
-        row[column] = rater
-    with template.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
 
 
 def _write_key(path: Path, items: list[TeamItem], assignment: list[set[int]], seed: int) -> None:
